@@ -1,0 +1,54 @@
+# Quick start: `make run` serves the demo registry; `make test` runs the whole suite.
+# Both create .venv on first use and reuse it afterwards (reinstalling when setup.cfg changes).
+
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test translations browser-deps db demo clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+# Compiled catalogs are build products (git-ignored); compiling takes well under a second.
+translations: | $(BIN)/python
+	@$(BIN)/pybabel compile --use-fuzzy -q -d registry/translations 2>/dev/null || $(BIN)/pybabel compile -q -d registry/translations
+
+db: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask regions load
+
+demo: db
+	$(BIN)/flask demo seed --if-empty
+
+run: demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium and CJK fonts for the browser tests (needs root; .ci/run calls it).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache tests/artifacts

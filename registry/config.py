@@ -1,0 +1,125 @@
+"""Configuration read from the environment.
+
+Development keeps generated secrets in ``instance/`` so that sessions and encrypted
+fields survive restarts; production must be given its secrets explicitly.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("REGISTRY_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the application cannot start with the configuration it was given."""
+
+
+def _persistent_secret(name: str, factory) -> str:
+    """Return a secret kept in ``instance/<name>``, creating it on first use."""
+    path = INSTANCE_DIR / name
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    value = factory()
+    # Created with owner-only permissions: the file holds a key.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    return value
+
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode("ascii")
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "development"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PER_PAGE = 20
+    # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
+    DEMO_CITIES = ("370600", "371300", "370400", "510700")
+
+    @classmethod
+    def from_environment(cls, overrides: dict) -> dict:
+        """Settings for this environment; a key given in ``overrides`` is not read at all
+        (so tests never create secrets or database files in instance/)."""
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        readers = {
+            "SQLALCHEMY_DATABASE_URI": cls.database_url,
+            "SEARCH_INDEX_DIR": lambda: os.environ.get(
+                "SEARCH_INDEX_DIR", str(PROJECT_ROOT / "search_index")
+            ),
+            "SECRET_KEY": cls.secret_key,
+            "PII_KEY": cls.pii_key,
+        }
+        for key, read in readers.items():
+            if key not in overrides:
+                settings[key] = read()
+        settings.update(overrides)
+        return settings
+
+    @staticmethod
+    def database_url() -> str:
+        """``DATABASE_URL``, normalised for SQLAlchemy; default an SQLite file in instance/."""
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{INSTANCE_DIR / 'registry.sqlite3'}"
+        # Hosting platforms hand out postgres:// URLs; we use psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @classmethod
+    def secret_key(cls) -> str:
+        """``SECRET_KEY`` from the environment, else one generated once into instance/."""
+        return os.environ.get("SECRET_KEY") or _persistent_secret(
+            "secret_key", lambda: secrets.token_hex(32)
+        )
+
+    @classmethod
+    def pii_key(cls) -> str:
+        """Key protecting ID numbers (``PII_KEY``, a Fernet key); generated in development."""
+        return os.environ.get("PII_KEY") or _persistent_secret("pii_key", _fernet_key)
+
+
+class ProductionConfig(Config):
+    """Production: secrets must come from the environment, cookies are secure."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def secret_key(cls) -> str:
+        value = os.environ.get("SECRET_KEY")
+        if not value:
+            raise ConfigError("SECRET_KEY must be set in production (REGISTRY_ENV=production).")
+        return value
+
+    @classmethod
+    def pii_key(cls) -> str:
+        value = os.environ.get("PII_KEY")
+        if not value:
+            raise ConfigError("PII_KEY must be set in production (REGISTRY_ENV=production).")
+        return value
+
+
+def load_settings(overrides: dict | None = None) -> dict:
+    """Settings for the environment named by ``REGISTRY_ENV`` (development by default)."""
+    env = os.environ.get("REGISTRY_ENV", "development")
+    config_class = ProductionConfig if env == "production" else Config
+    return config_class.from_environment(overrides or {})

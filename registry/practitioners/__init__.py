@@ -1,0 +1,1 @@
+"""practitioners domain."""

@@ -1,0 +1,5 @@
+"""Error pages (being written)."""
+
+
+def register(app):
+    return None

@@ -1,0 +1,4 @@
+"""Public pages (being written)."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
