@@ -5,11 +5,23 @@ import logging
 from pathlib import Path
 
 from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 
 from registry.config import load_settings
-from registry.extensions import babel, csrf, db, login_manager, migrate
+from registry.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+# Everything from this site, no inline script or style: pages work without any exception.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -29,9 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def select_locale() -> str:
     """``?lang=`` first, then the ``lang`` cookie, then Chinese (the default)."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line speaks the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
         if candidate in languages:
             return candidate
@@ -45,21 +59,46 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("请先登录。")
+    login_manager.login_message_category = "info"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+    )
 
     from registry.auth.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount the domain blueprints."""
+    from registry.api.views import bp as api_bp
+    from registry.audit.views import bp as audit_bp
+    from registry.auth.views import bp as auth_bp
     from registry.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(api_bp)
+    # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
+    csrf.exempt(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -70,12 +109,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """``flask regions …``, ``flask demo …``."""
+    """``flask regions …``, ``flask demo …``, ``flask users …``, ``flask audit …``."""
+    from registry.audit.commands import audit_cli
+    from registry.auth.commands import users_cli
     from registry.demo.commands import demo_cli
     from registry.regions.commands import regions_cli
 
-    app.cli.add_command(regions_cli)
-    app.cli.add_command(demo_cli)
+    for group in (regions_cli, demo_cli, users_cli, audit_cli):
+        app.cli.add_command(group)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -49,6 +49,13 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PER_PAGE = 20
+    # Forms and JSON bodies are small; imports (later) set their own limit.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    FORCE_HTTPS = False
+    # werkzeug's scrypt (N=2^15): ~0.15 s a check by design, which is what slows guessing.
+    PASSWORD_HASH_METHOD = "scrypt"
     # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
     DEMO_CITIES = ("370600", "371300", "370400", "510700")
 
@@ -102,6 +109,8 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = True
 
     @classmethod
     def secret_key(cls) -> str:

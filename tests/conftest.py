@@ -8,17 +8,19 @@ and every table is emptied after each test, so each test still starts from nothi
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from registry import create_app
-from registry.extensions import db
+from registry.extensions import db, limiter
 
 POSTGRES_URL = os.environ.get("DATABASE_URL")
 # A fixed key keeps digests stable within a run; never used outside tests.
 TEST_PII_KEY = Fernet.generate_key().decode("ascii")
+TEST_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -30,18 +32,28 @@ def sqlalchemy_url(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_schema():
-    """Create the schema once in the CI PostgreSQL database (None on SQLite)."""
-    if not POSTGRES_URL:
-        yield None
-        return
-    url = sqlalchemy_url(POSTGRES_URL)
+def database_template(tmp_path_factory):
+    """The schema with every region loaded, made once per run.
+
+    SQLite: a file that each test copies (a copy takes milliseconds; building the schema and
+    loading 3,427 regions takes a good part of a second). PostgreSQL: the CI database itself,
+    whose ``regions`` table is kept between tests while every other table is emptied.
+    """
+    from registry.regions.services import load_regions
+
+    if POSTGRES_URL:
+        url, path = sqlalchemy_url(POSTGRES_URL), None
+    else:
+        path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
+        url = f"sqlite:///{path}"
     app = create_app(_base_config(url, "unused"))
     with app.app_context():
-        db.drop_all()
+        if POSTGRES_URL:
+            db.drop_all()
         db.create_all()
+        load_regions()
         db.engine.dispose()
-    yield url
+    return url if POSTGRES_URL else path
 
 
 def _base_config(database_url: str, index_dir: str) -> dict:
@@ -52,28 +64,48 @@ def _base_config(database_url: str, index_dir: str) -> dict:
         "PII_KEY": TEST_PII_KEY,
         "SEARCH_INDEX_DIR": index_dir,
         "WTF_CSRF_ENABLED": False,
+        # A cheap hash keeps hundreds of logins fast; production uses scrypt (tested apart).
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
     }
 
 
 def _empty_all_tables() -> None:
-    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    """Empty every table but the reference data (regions)."""
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables
+                       if table.name != "regions")
     db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     db.session.commit()
 
 
+def _forget_previous_user() -> None:
+    """Each request starts without a logged-in user cached in ``g``.
+
+    The fixture keeps one app context open for the whole test (so tests can use
+    ``db.session``), and Flask reuses it for every request, ``g`` included; in production
+    each request has its own. Without this, a second client would act as the first one's user.
+    """
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
-def app(tmp_path, postgres_schema):
-    """The application, bound to an empty database and an empty index folder."""
+def app(tmp_path, database_template):
+    """The application, bound to a database holding only the regions, and an empty index."""
     index_dir = tmp_path / "search_index"
     index_dir.mkdir()
-    url = postgres_schema or f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+    if POSTGRES_URL:
+        url = database_template
+    else:
+        shutil.copyfile(database_template, tmp_path / "registry.sqlite3")
+        url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     app = create_app(_base_config(url, str(index_dir)))
+    app.before_request(_forget_previous_user)
     with app.app_context():
-        if postgres_schema is None:
-            db.create_all()
         yield app
+        limiter.reset()  # in-memory counters live on the shared Limiter, not on the app
         db.session.remove()
-        if postgres_schema is not None:
+        if POSTGRES_URL:
             _empty_all_tables()
         db.engine.dispose()
 
@@ -92,7 +124,43 @@ def runner(app):
 
 @pytest.fixture
 def regions(app):
-    """Every administrative division, loaded from the packaged dataset."""
+    """Names the dependency: every test database already holds all the regions."""
+    return app
+
+
+@pytest.fixture
+def no_regions(app):
+    """An empty ``regions`` table for the test; the regions are back afterwards."""
+    from registry.regions.models import Region, RegionLevel
     from registry.regions.services import load_regions
 
-    return load_regions()
+    for level in (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE):  # children first
+        db.session.execute(sa.delete(Region).where(Region.level == level))
+    db.session.commit()
+    yield
+    db.session.rollback()
+    load_regions()
+
+
+PASSWORD = "correct horse battery"
+
+
+class AuthActions:
+    """Log a test client in and out, as in the Flask tutorial."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        """POST the login form."""
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        """POST the logout form."""
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """Login/logout helper for ``client``."""
+    return AuthActions(client)

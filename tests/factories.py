@@ -4,6 +4,7 @@ Regions must be loaded first (the ``regions`` fixture).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date, timedelta
 
@@ -36,6 +37,14 @@ from registry.practitioners.models import (
 from registry.sanctions.models import Sanction, SanctionType
 
 _counter = itertools.count(1)
+
+
+@functools.cache
+def password_hash() -> str:
+    """The hash of the test password, computed once."""
+    from tests.conftest import TEST_HASH_METHOD
+
+    return generate_password_hash("correct horse battery", method=TEST_HASH_METHOD)
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -137,7 +146,7 @@ def make_user(role: Role = Role.REGULATOR, **values) -> User:
     """An account; regulators and assessors default to the 烟台市 jurisdiction."""
     defaults = dict(
         email=f"user{next(_counter)}@example.cn",
-        password_hash=generate_password_hash("correct horse battery"),
+        password_hash=password_hash(),
         role=role,
         region_code="370600" if role in (Role.REGULATOR, Role.ASSESSOR) else None,
     )

@@ -28,6 +28,8 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     entity_type: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     entity_id: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    # The region of the record concerned, so that a regulator sees the events of their jurisdiction.
+    region_code: Mapped[Optional[str]] = mapped_column(sa.String(6), index=True)
     before: Mapped[Optional[dict]] = mapped_column(sa.JSON)
     after: Mapped[Optional[dict]] = mapped_column(sa.JSON)
     prev_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))

@@ -53,6 +53,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     region_code: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("regions.code"), index=True)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # Part of the session identifier: bumping it (password change, deactivation) ends every
+    # session of the account.
+    session_version: Mapped[int] = mapped_column(default=1, nullable=False)
 
     organisation = relationship("Organisation")
     association = relationship("Association")
@@ -61,6 +64,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated accounts
         return self.active
+
+    def get_id(self) -> str:
+        """Session identifier: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
@@ -75,6 +82,8 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    # The first characters of the token, shown in lists so that a person can tell tokens apart.
+    token_prefix: Mapped[str] = mapped_column(sa.String(12), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

@@ -7,7 +7,7 @@ from registry.extensions import db
 from registry.regions.models import Region
 
 
-def test_load_command_is_idempotent(runner):
+def test_load_command_is_idempotent(runner, no_regions):
     first = runner.invoke(args=["regions", "load"])
     assert first.exit_code == 0, first.output
     assert "3427 inserted" in first.output

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 332a61095986
+Revision ID: 7a46be6f227a
 Revises: 
-Create Date: 2026-11-24 21:19:54.663113
+Create Date: 2026-11-24
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '332a61095986'
+revision = '7a46be6f227a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -176,6 +176,7 @@ def upgrade():
     sa.Column('region_code', sa.String(length=6), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role <> 'assessor' OR association_id IS NOT NULL", name=op.f('ck_users_assessor_has_association')),
@@ -197,6 +198,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('token_digest', sa.String(length=64), nullable=False),
+    sa.Column('token_prefix', sa.String(length=12), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
@@ -215,6 +217,7 @@ def upgrade():
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('entity_type', sa.String(length=40), nullable=False),
     sa.Column('entity_id', sa.String(length=40), nullable=True),
+    sa.Column('region_code', sa.String(length=6), nullable=True),
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=True),
@@ -229,6 +232,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index('ix_audit_events_entity', ['entity_type', 'entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_occurred_at'), ['occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_events_region_code'), ['region_code'], unique=False)
 
     op.create_table('change_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -533,6 +537,7 @@ def downgrade():
 
     op.drop_table('change_requests')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_events_region_code'))
         batch_op.drop_index(batch_op.f('ix_audit_events_occurred_at'))
         batch_op.drop_index('ix_audit_events_entity')
         batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))

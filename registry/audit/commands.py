@@ -1,0 +1,22 @@
+"""``flask audit verify``: walk the hash chain and name the first bad event."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from registry.audit.services import verify_chain
+
+audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
+
+
+@audit_cli.command("verify")
+@click.option("--expect-head", help="A head hash recorded earlier; fail if it is no longer in the log.")
+def verify_command(expect_head) -> None:
+    """Exit 0 when the chain is intact; 1, naming the first bad event, when it is not."""
+    report = verify_chain(expected_head=expect_head)
+    if not report.ok:
+        where = f"event {report.first_bad_id}" if report.first_bad_id else "the log"
+        click.echo(f"Audit chain BROKEN at {where}: {report.problem}.", err=True)
+        click.echo(f"{report.checked} events before it are intact.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Audit chain intact: {report.checked} events. Head: {report.head or '(empty)'}")

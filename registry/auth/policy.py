@@ -1,0 +1,124 @@
+"""Who may do what (the one home of every permission rule).
+
+``can(user, action, target)`` answers; ``require`` raises ``PermissionDenied``. Services call
+``require`` before every change; views and templates call ``can`` only to decide what to show.
+
+Jurisdiction (属地化管理) is a region-code prefix: a regulator of 370600 acts on records in
+``3706…``, one of 370000 on ``37…``; an admin acts everywhere.
+"""
+from __future__ import annotations
+
+import enum
+from typing import Any, Optional
+
+from registry.auth.models import Role
+from registry.regions.services import region_prefix
+
+
+class PermissionDenied(Exception):
+    """The account may not do this; nothing was changed."""
+
+    def __init__(self, action: "Action", message: str = "您没有权限执行此操作。"):
+        super().__init__(message)
+        self.action = action
+        self.message = message
+
+
+class Action(enum.Enum):
+    """Everything that changes state, named by domain."""
+
+    # Organisations (登记)
+    ORG_EDIT = "org.edit"
+    ORG_SUBMIT = "org.submit"
+    ORG_REVIEW = "org.review"
+    PRACTITIONER_MANAGE = "practitioner.manage"
+    QUALIFICATION_VERIFY = "qualification.verify"
+    # Evaluation (评价) and demonstration units
+    EVALUATION_SCORE = "evaluation.score"
+    DESIGNATION_MANAGE = "designation.manage"
+    # Sanctions and exit (惩戒和退出), complaints
+    RECOMMENDATION_FILE = "recommendation.file"
+    RECOMMENDATION_DECIDE = "recommendation.decide"
+    SANCTION_RECORD = "sanction.record"
+    APPEAL_FILE = "appeal.file"
+    APPEAL_DECIDE = "appeal.decide"
+    COMPLAINT_HANDLE = "complaint.handle"
+    # Oversight
+    AUDIT_VIEW = "audit.view"
+    DASHBOARD_VIEW = "dashboard.view"
+    # Administration
+    ACCOUNT_MANAGE = "account.manage"
+    ASSOCIATION_MANAGE = "association.manage"
+    RUBRIC_MANAGE = "rubric.manage"
+    # Every account, on itself
+    OWN_ACCOUNT = "own_account"
+
+
+# What each role may do at all; ownership and jurisdiction are checked on top.
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ORG: frozenset({
+        Action.ORG_EDIT, Action.ORG_SUBMIT, Action.PRACTITIONER_MANAGE, Action.APPEAL_FILE,
+        Action.OWN_ACCOUNT,
+    }),
+    Role.ASSESSOR: frozenset({
+        Action.EVALUATION_SCORE, Action.RECOMMENDATION_FILE, Action.OWN_ACCOUNT,
+    }),
+    Role.REGULATOR: frozenset({
+        Action.ORG_REVIEW, Action.QUALIFICATION_VERIFY, Action.DESIGNATION_MANAGE,
+        Action.RECOMMENDATION_DECIDE, Action.SANCTION_RECORD, Action.APPEAL_DECIDE,
+        Action.COMPLAINT_HANDLE, Action.AUDIT_VIEW, Action.DASHBOARD_VIEW, Action.OWN_ACCOUNT,
+    }),
+    Role.ADMIN: frozenset(Action),
+}
+
+
+def in_jurisdiction(jurisdiction: Optional[str], region_code: Optional[str]) -> bool:
+    """Whether ``region_code`` lies inside the jurisdiction ``jurisdiction``."""
+    if not jurisdiction or not region_code:
+        return False
+    return region_code.startswith(region_prefix(jurisdiction))
+
+
+def target_region(target: Any) -> Optional[str]:
+    """The region code a record belongs to (an organisation's, or its organisation's)."""
+    if target is None:
+        return None
+    if isinstance(target, str):
+        return target
+    for attribute in ("region_code",):
+        value = getattr(target, attribute, None)
+        if value:
+            return value
+    organisation = getattr(target, "organisation", None)
+    return getattr(organisation, "region_code", None) if organisation is not None else None
+
+
+def target_organisation_id(target: Any) -> Optional[int]:
+    """The organisation a record belongs to, for ownership checks."""
+    if target is None:
+        return None
+    if type(target).__name__ == "Organisation":
+        return target.id
+    return getattr(target, "organisation_id", None)
+
+
+def can(user: Any, action: Action, target: Any = None) -> bool:
+    """May ``user`` do ``action`` on ``target`` (a record, a region code, or None)?"""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if action not in ROLE_ACTIONS[user.role]:
+        return False
+    if user.role is Role.ADMIN or action is Action.OWN_ACCOUNT:
+        return True
+    if user.role is Role.ORG:
+        return target is not None and target_organisation_id(target) == user.organisation_id
+    if target is None:
+        # Officers may open their queues; each record in them is checked on its own.
+        return True
+    return in_jurisdiction(user.region_code, target_region(target))
+
+
+def require(user: Any, action: Action, target: Any = None) -> None:
+    """Raise ``PermissionDenied`` unless ``can(user, action, target)``."""
+    if not can(user, action, target):
+        raise PermissionDenied(action)
