@@ -1,10 +1,12 @@
 """``flask audit verify``: walk the hash chain and name the first bad event."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
-from registry.audit.services import verify_chain
+from registry.audit.services import event_count, verify_chain
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 
@@ -13,7 +15,9 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 @click.option("--expect-head", help="A head hash recorded earlier; fail if it is no longer in the log.")
 def verify_command(expect_head) -> None:
     """Exit 0 when the chain is intact; 1, naming the first bad event, when it is not."""
-    report = verify_chain(expected_head=expect_head)
+    with click.progressbar(length=event_count(), label="Verifying audit chain",
+                           file=sys.stderr) as bar:
+        report = verify_chain(expected_head=expect_head, progress=bar.update)
     if not report.ok:
         where = f"event {report.first_bad_id}" if report.first_bad_id else "the log"
         click.echo(f"Audit chain BROKEN at {where}: {report.problem}.", err=True)

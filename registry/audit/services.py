@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
 
@@ -85,6 +85,11 @@ def _lock_chain() -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
 
 
+def event_count() -> int:
+    """How many events the log holds."""
+    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+
+
 def latest_hash() -> Optional[str]:
     """The hash of the newest event (the head of the chain), or None for an empty log."""
     return db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
@@ -130,7 +135,8 @@ class ChainReport:
         return self.first_bad_id is None and self.problem is None
 
 
-def verify_chain(expected_head: Optional[str] = None, batch: int = 1000) -> ChainReport:
+def verify_chain(expected_head: Optional[str] = None, batch: int = 1000,
+                 progress: Optional[Callable[[int], None]] = None) -> ChainReport:
     """Walk the log in order; report the first event whose hash or link is wrong.
 
     Deleting the newest events leaves a shorter chain that is still consistent; compare the
@@ -151,6 +157,8 @@ def verify_chain(expected_head: Optional[str] = None, batch: int = 1000) -> Chai
                 return ChainReport(checked, previous, event.id, problem)
             previous, last_id = event.hash, event.id
             checked += 1
+        if progress:
+            progress(len(events))
         db.session.expunge_all()
     if expected_head is not None and not _exists(expected_head):
         return ChainReport(checked, previous, None, "expected head not found: events were removed")
