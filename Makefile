@@ -29,7 +29,7 @@ install-test: $(VENV)/.installed-test translations
 
 # Compiled catalogs are build products (git-ignored); compiling takes well under a second.
 translations: | $(BIN)/python
-	@$(BIN)/pybabel compile --use-fuzzy -q -d registry/translations 2>/dev/null || $(BIN)/pybabel compile -q -d registry/translations
+	@$(BIN)/pybabel compile -d registry/translations > /dev/null
 
 db: install
 	$(BIN)/flask db upgrade

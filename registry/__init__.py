@@ -120,14 +120,12 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Vocabulary labels and the locale switch for every template."""
-    from flask_babel import get_locale
-
+    """Vocabulary labels for every template; the language cookie follows ``?lang=``."""
     from registry import vocabulary
 
     @app.context_processor
     def inject_helpers():
-        return {"vocab": vocabulary, "current_locale": str(get_locale())}
+        return {"vocab": vocabulary}
 
     @app.after_request
     def remember_language(response):

@@ -78,15 +78,16 @@ def _empty_all_tables() -> None:
 
 
 def _forget_previous_user() -> None:
-    """Each request starts without a logged-in user cached in ``g``.
+    """Each request starts with an empty ``g``, as in production.
 
     The fixture keeps one app context open for the whole test (so tests can use
-    ``db.session``), and Flask reuses it for every request, ``g`` included; in production
-    each request has its own. Without this, a second client would act as the first one's user.
+    ``db.session``), and Flask reuses it for every request, ``g`` included. Without this, a
+    second client would act as the first one's user (Flask-Login caches the user in ``g``)
+    and a request could not switch language (Flask-Babel caches the locale there).
     """
     from flask import g
 
-    g.pop("_login_user", None)
+    g.__dict__.clear()
 
 
 @pytest.fixture

@@ -1,4 +1,82 @@
-"""Public pages (being written)."""
-from flask import Blueprint
+"""Public pages: the home page, region navigation, organisation and practitioner pages."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_timezone
+
+from registry.public import services
+from registry.public.layout import layout_helpers
+from registry.regions.services import get_region
 
 bp = Blueprint("public", __name__)
+bp.app_context_processor(layout_helpers)
+
+_REGION_CODE = re.compile(r"[0-9]{6}")
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def _today() -> date:
+    """Today in the register's time zone (Asia/Shanghai by default), not the server's."""
+    return datetime.now(get_timezone()).date()
+
+
+def _page_number() -> int:
+    """``?page=`` as a number; anything that is not a page number is a missing page."""
+    raw = request.args.get("page", "1")
+    if not _PAGE_NUMBER.fullmatch(raw):
+        abort(404)
+    return int(raw)
+
+
+@bp.route("/")
+def home():
+    """What the register is, headline figures and the provinces."""
+    return render_template(
+        "public/home.html",
+        totals=services.register_totals(),
+        provinces=services.province_counts(),
+    )
+
+
+@bp.route("/regions/<code>")
+def region(code: str):
+    """A region: breadcrumbs, its subdivisions and its active organisations, paginated."""
+    found = get_region(code) if _REGION_CODE.fullmatch(code) else None
+    if found is None:
+        abort(404)
+    try:
+        page = services.region_organisations(
+            found.code, _page_number(), current_app.config["PER_PAGE"], _today()
+        )
+    except services.PageOutOfRange:
+        abort(404)
+    return render_template(
+        "public/region.html",
+        region=found,
+        path=services.region_path(found),
+        subregions=services.child_region_counts(found),
+        page=page,
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>")
+def organisation(organisation_id: int):
+    """The public page of an active, suspended or exited organisation."""
+    today = _today()
+    profile = services.organisation_profile(organisation_id, today)
+    if profile is None:
+        abort(404)
+    return render_template("public/organisation.html", profile=profile, today=today)
+
+
+@bp.route("/practitioners/<int:practitioner_id>")
+def practitioner(practitioner_id: int):
+    """The public page of a practitioner with a public affiliation or a verified qualification."""
+    today = _today()
+    profile = services.practitioner_profile(practitioner_id, today)
+    if profile is None:
+        abort(404)
+    return render_template("public/practitioner.html", profile=profile, today=today)

@@ -1,0 +1,351 @@
+"""Read-only queries behind the public pages: public records only, public fields only.
+
+Practitioners leave this module as ``PublicPractitioner`` values, which have no field for
+the ID number, so no template can display it by mistake.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, Optional, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from registry.evaluation.models import (
+    DemonstrationDesignation,
+    Evaluation,
+    EvaluationState,
+    Grade,
+)
+from registry.extensions import db
+from registry.orgs.models import Organisation, OrganisationStatus
+from registry.practitioners.models import (
+    Affiliation,
+    AffiliationRole,
+    Gender,
+    Practitioner,
+    Qualification,
+    VerificationState,
+)
+from registry.regions.models import Region
+from registry.regions.services import ancestors, children, in_region
+from registry.sanctions.models import Sanction
+
+T = TypeVar("T")
+
+
+class PageOutOfRange(LookupError):
+    """The requested page number lies outside the list."""
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, with what is needed to link to the others."""
+
+    items: list[T]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one, possibly empty)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+@dataclass(frozen=True)
+class RegisterTotals:
+    """Headline figures for the home page."""
+
+    organisations: int
+    practitioners: int
+
+
+@dataclass(frozen=True)
+class RegionCount:
+    """A region and how many active organisations lie inside it."""
+
+    region: Region
+    count: int
+
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    """One row of an organisation list."""
+
+    organisation: Organisation
+    is_demonstration: bool
+    latest_grade: Optional[Grade]
+
+
+@dataclass(frozen=True)
+class PublicPractitioner:
+    """The public fields of a practitioner; the ID number is deliberately absent."""
+
+    id: int
+    name: str
+    gender: Optional[Gender]
+    specialties: tuple[str, ...]
+    ce_hours: int
+
+    @classmethod
+    def of(cls, practitioner: Practitioner) -> "PublicPractitioner":
+        """Copy the public fields of ``practitioner``."""
+        return cls(practitioner.id, practitioner.name, practitioner.gender,
+                   tuple(practitioner.specialties or ()), practitioner.ce_hours)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A current practitioner of an organisation, with verified qualifications only."""
+
+    practitioner: PublicPractitioner
+    role: AffiliationRole
+    qualifications: list[Qualification]
+
+
+@dataclass(frozen=True)
+class OrganisationProfile:
+    """Everything the public page of one organisation shows."""
+
+    organisation: Organisation
+    region_path: list[Region]
+    designation: Optional[DemonstrationDesignation]
+    evaluation: Optional[Evaluation]
+    sanctions: list[Sanction]
+    staff: list[StaffMember]
+
+
+@dataclass(frozen=True)
+class PractitionerProfile:
+    """Everything the public page of one practitioner shows."""
+
+    practitioner: PublicPractitioner
+    current_affiliations: list[Affiliation]
+    past_affiliations: list[Affiliation]
+    qualifications: list[Qualification]
+    sanctions: list[Sanction]
+
+
+# --- home and region navigation -------------------------------------------------------------
+
+def register_totals() -> RegisterTotals:
+    """Active organisations, and practitioners holding at least one verified qualification."""
+    organisations = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Organisation)
+        .where(Organisation.status == OrganisationStatus.ACTIVE)
+    )
+    practitioners = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Qualification.practitioner_id)))
+        .where(Qualification.state == VerificationState.VERIFIED)
+    )
+    return RegisterTotals(organisations or 0, practitioners or 0)
+
+
+def active_counts_by_region(code: Optional[str] = None) -> dict[str, int]:
+    """Active organisations per region code, inside region ``code`` (everywhere when None)."""
+    query = (
+        sa.select(Organisation.region_code, sa.func.count())
+        .where(Organisation.status == OrganisationStatus.ACTIVE)
+        .group_by(Organisation.region_code)
+    )
+    if code is not None:
+        query = query.where(in_region(Organisation.region_code, code))
+    return {region_code: count for region_code, count in db.session.execute(query)}
+
+
+def _count_within(counts: dict[str, int], prefix: str) -> int:
+    return sum(count for code, count in counts.items() if code.startswith(prefix))
+
+
+def province_counts() -> list[RegionCount]:
+    """Every province with its count; those with organisations first, each group in code order."""
+    counts = active_counts_by_region()
+    rows = [RegionCount(province, _count_within(counts, province.prefix))
+            for province in children(None)]
+    return sorted(rows, key=lambda row: row.count == 0)
+
+
+def child_region_counts(region: Region) -> list[RegionCount]:
+    """The direct children of ``region`` (in code order) with their counts."""
+    counts = active_counts_by_region(region.code)
+    return [RegionCount(child, _count_within(counts, child.prefix))
+            for child in children(region.code)]
+
+
+def region_path(region: Region) -> list[Region]:
+    """Province → city → county down to ``region`` (breadcrumbs)."""
+    return ancestors(region)
+
+
+# --- organisation lists ---------------------------------------------------------------------
+
+def region_organisations(code: str, page: int, per_page: int,
+                         today: date) -> Page[OrganisationSummary]:
+    """Active organisations inside region ``code``, by name; raises PageOutOfRange."""
+    condition = sa.and_(Organisation.status == OrganisationStatus.ACTIVE,
+                        in_region(Organisation.region_code, code))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Organisation).where(condition)
+    ) or 0
+    if page < 1 or (page > 1 and (page - 1) * per_page >= total):
+        raise PageOutOfRange(page)
+    organisations = list(db.session.scalars(
+        sa.select(Organisation).where(condition)
+        .options(joinedload(Organisation.region))
+        .order_by(Organisation.name, Organisation.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    return Page(summarise(organisations, today), page, per_page, total)
+
+
+def summarise(organisations: list[Organisation], today: date) -> list[OrganisationSummary]:
+    """List rows for ``organisations``: demonstration badge and latest grade, in two queries."""
+    ids = [organisation.id for organisation in organisations]
+    demonstration = {designation.organisation_id for designation in _designations(ids)
+                     if designation.is_current(today)}
+    evaluations = _latest_evaluations(ids)
+    return [
+        OrganisationSummary(
+            organisation,
+            organisation.id in demonstration,
+            evaluations[organisation.id].grade if organisation.id in evaluations else None,
+        )
+        for organisation in organisations
+    ]
+
+
+def _designations(organisation_ids: list[int]) -> list[DemonstrationDesignation]:
+    if not organisation_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(DemonstrationDesignation)
+        .where(DemonstrationDesignation.organisation_id.in_(organisation_ids))
+        .order_by(DemonstrationDesignation.year.desc(), DemonstrationDesignation.id.desc())
+    ))
+
+
+def _latest_evaluations(organisation_ids: list[int]) -> dict[int, Evaluation]:
+    """The latest published evaluation of each organisation (latest cycle, then publication)."""
+    if not organisation_ids:
+        return {}
+    evaluations = db.session.scalars(
+        sa.select(Evaluation)
+        .where(Evaluation.organisation_id.in_(organisation_ids),
+               Evaluation.state == EvaluationState.PUBLISHED)
+        .options(joinedload(Evaluation.association))
+        .order_by(Evaluation.cycle.desc(), Evaluation.published_at.desc(), Evaluation.id.desc())
+    )
+    latest: dict[int, Evaluation] = {}
+    for evaluation in evaluations:
+        latest.setdefault(evaluation.organisation_id, evaluation)
+    return latest
+
+
+# --- organisation page ----------------------------------------------------------------------
+
+def public_organisation(organisation_id: int) -> Optional[Organisation]:
+    """The organisation if the public may see it (active, suspended or exited), else None."""
+    organisation = db.session.get(Organisation, organisation_id)
+    return organisation if organisation is not None and organisation.is_public else None
+
+
+def organisation_profile(organisation_id: int, today: date) -> Optional[OrganisationProfile]:
+    """The public page of an organisation, or None when it is not public."""
+    organisation = public_organisation(organisation_id)
+    if organisation is None:
+        return None
+    current = [designation for designation in _designations([organisation.id])
+               if designation.is_current(today)]
+    return OrganisationProfile(
+        organisation=organisation,
+        region_path=ancestors(organisation.region),
+        designation=current[0] if current else None,
+        evaluation=_latest_evaluations([organisation.id]).get(organisation.id),
+        sanctions=disclosed_sanctions(today, organisation_id=organisation.id),
+        staff=current_staff(organisation.id),
+    )
+
+
+def disclosed_sanctions(today: date, organisation_id: Optional[int] = None,
+                        practitioner_id: Optional[int] = None) -> list[Sanction]:
+    """Sanctions of one subject whose disclosure period is running, newest decision first."""
+    if (organisation_id is None) == (practitioner_id is None):
+        raise ValueError("give exactly one of organisation_id and practitioner_id")
+    subject = (Sanction.organisation_id == organisation_id if organisation_id is not None
+               else Sanction.practitioner_id == practitioner_id)
+    sanctions = db.session.scalars(
+        sa.select(Sanction).where(subject)
+        .order_by(Sanction.decision_date.desc(), Sanction.id.desc())
+    )
+    return [sanction for sanction in sanctions if sanction.is_disclosed(today)]
+
+
+def current_staff(organisation_id: int) -> list[StaffMember]:
+    """Practitioners currently affiliated to the organisation, by name."""
+    affiliations = [
+        affiliation for affiliation in db.session.scalars(
+            sa.select(Affiliation).where(Affiliation.organisation_id == organisation_id)
+            .options(joinedload(Affiliation.practitioner))
+        )
+        if affiliation.is_current
+    ]
+    qualifications = verified_qualifications([a.practitioner_id for a in affiliations])
+    staff = [
+        StaffMember(PublicPractitioner.of(affiliation.practitioner), affiliation.role,
+                    qualifications.get(affiliation.practitioner_id, []))
+        for affiliation in affiliations
+    ]
+    return sorted(staff, key=lambda member: (member.practitioner.name, member.practitioner.id))
+
+
+def verified_qualifications(practitioner_ids: list[int]) -> dict[int, list[Qualification]]:
+    """Verified qualifications of each practitioner; unverified or rejected ones are left out."""
+    if not practitioner_ids:
+        return {}
+    grouped: dict[int, list[Qualification]] = {}
+    for qualification in db.session.scalars(
+        sa.select(Qualification)
+        .where(Qualification.practitioner_id.in_(practitioner_ids),
+               Qualification.state == VerificationState.VERIFIED)
+        .order_by(Qualification.issued_on, Qualification.id)
+    ):
+        grouped.setdefault(qualification.practitioner_id, []).append(qualification)
+    return grouped
+
+
+# --- practitioner page ----------------------------------------------------------------------
+
+def practitioner_profile(practitioner_id: int, today: date) -> Optional[PractitionerProfile]:
+    """The public page of a practitioner, or None when nothing about them is public.
+
+    Affiliations with organisations that are not public (draft, submitted, rejected) are
+    left out: naming an unapproved organisation on a public page would disclose it.
+    """
+    practitioner = db.session.scalars(
+        sa.select(Practitioner).where(Practitioner.id == practitioner_id)
+        .options(selectinload(Practitioner.affiliations).joinedload(Affiliation.organisation))
+    ).one_or_none()
+    if practitioner is None:
+        return None
+    affiliations = [a for a in practitioner.affiliations if a.organisation.is_public]
+    qualifications = verified_qualifications([practitioner.id]).get(practitioner.id, [])
+    if not affiliations and not qualifications:
+        return None
+    return PractitionerProfile(
+        practitioner=PublicPractitioner.of(practitioner),
+        current_affiliations=[a for a in affiliations if a.is_current],
+        past_affiliations=[a for a in affiliations if not a.is_current],
+        qualifications=qualifications,
+        sanctions=disclosed_sanctions(today, practitioner_id=practitioner.id),
+    )

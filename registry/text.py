@@ -1,0 +1,65 @@
+"""Cleaning of text typed by people: Unicode normalisation, trimming, length limits, and the
+characters an official name may contain. Shared by every form, the API and the importers."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+
+# Punctuation that appears in real names of organisations and people.
+NAME_PUNCTUATION = set("()（）·・.-—、&＆ '\"“”《》[]【】")
+_SPACES = re.compile(r"\s+")
+
+
+class TextProblem(ValueError):
+    """Why a value was refused (a translated message)."""
+
+
+def normalise(value: object) -> str:
+    """NFKC (full-width letters and digits become ASCII), trimmed, inner spaces collapsed."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalise_multiline(value: object) -> str:
+    """NFKC and trimmed; line breaks kept, other control characters removed."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).replace("\r\n", "\n")
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
+    return text.strip()
+
+
+def clean_text(value: object, *, max_length: int, required: bool = False,
+               multiline: bool = False, min_length: int = 0) -> Optional[str]:
+    """A cleaned single- or multi-line text, None when empty and optional."""
+    text = normalise_multiline(value) if multiline else normalise(value)
+    if not text:
+        if required:
+            raise TextProblem(_l("此项为必填项。"))
+        return None
+    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in text):
+        raise TextProblem(_l("包含无法识别的控制字符。"))
+    if len(text) > max_length:
+        raise TextProblem(_l("不能超过 %(n)d 个字符（现为 %(m)d 个）。", n=max_length, m=len(text)))
+    if len(text) < min_length:
+        raise TextProblem(_l("至少需要 %(n)d 个字符。", n=min_length))
+    return text
+
+
+def clean_name(value: object, *, max_length: int, min_length: int = 2,
+               required: bool = True) -> Optional[str]:
+    """An official name: letters (any script), digits and the punctuation names use.
+
+    Angle brackets, emoji and other symbols are refused: they never belong to a registered
+    name, and refusing them keeps markup and look-alike tricks out of public listings.
+    """
+    text = clean_text(value, max_length=max_length, required=required, min_length=min_length)
+    if text is None:
+        return None
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category[0] in "LNM" or ch in NAME_PUNCTUATION:
+            continue
+        raise TextProblem(_l("名称中不能包含“%(ch)s”这样的符号。", ch=ch))
+    return text
