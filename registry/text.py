@@ -11,6 +11,14 @@ from flask_babel import lazy_gettext as _l
 # Punctuation that appears in real names of organisations and people.
 NAME_PUNCTUATION = set("()（）·・.-—、&＆ '\"“”《》[]【】")
 _SPACES = re.compile(r"\s+")
+# Full-width punctuation that Chinese writing uses as such (registered names are written
+# 某某（烟台）有限公司): kept, while NFKC turns full-width letters, digits and spaces into ASCII.
+_KEPT_PUNCTUATION = re.compile("([（），：；！？])")
+
+
+def _nfkc(text: str) -> str:
+    return "".join(part if _KEPT_PUNCTUATION.fullmatch(part) else unicodedata.normalize("NFKC", part)
+                   for part in _KEPT_PUNCTUATION.split(text))
 
 
 class TextProblem(ValueError):
@@ -19,13 +27,13 @@ class TextProblem(ValueError):
 
 def normalise(value: object) -> str:
     """NFKC (full-width letters and digits become ASCII), trimmed, inner spaces collapsed."""
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    text = _nfkc("" if value is None else str(value))
     return _SPACES.sub(" ", text).strip()
 
 
 def normalise_multiline(value: object) -> str:
     """NFKC and trimmed; line breaks kept, other control characters removed."""
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).replace("\r\n", "\n")
+    text = _nfkc("" if value is None else str(value)).replace("\r\n", "\n")
     text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
     return text.strip()
 

@@ -24,7 +24,7 @@ from registry.evaluation.models import (
     Score,
 )
 from registry.extensions import db
-from registry.orgs.models import Organisation, OrganisationStatus
+from registry.orgs.models import Organisation, OrganisationStatus  # noqa: F401 (re-exported for tests)
 from registry.practitioners.identity import protect_id_number
 from registry.practitioners.models import (
     Affiliation,

@@ -22,7 +22,9 @@ from registry.database import utcnow
 from registry.evaluation.models import Association
 from registry.extensions import db
 from registry.orgs.models import Organisation, OrganisationStatus
-from registry.regions.models import Region, RegionLevel
+from registry.orgs.validation import clean_region
+from registry.regions.models import Region
+from registry.text import TextProblem, clean_name
 from registry.validation import ValidationFailed
 
 ACCOUNT_FIELDS = ("email", "display_name", "role", "organisation_id", "association_id",
@@ -92,22 +94,26 @@ def sign_up_organisation(*, email: str, password: str, organisation_name: str, o
                          region_code: str) -> User:
     """Self sign-up (机构账号注册): an ``org`` account and the draft organisation it owns."""
     email = normalise_email(email)
-    name = unicodedata.normalize("NFKC", organisation_name or "").strip()
     errors: dict = {}
+    try:
+        name = clean_name(organisation_name, max_length=120)
+    except TextProblem as problem:
+        errors["organisation_name"] = problem.args[0]
     _check_email(email, errors)
     problem = password_problem(password, email)
     if problem:
         errors["password"] = problem
-    if not 2 <= len(name) <= 120:
-        errors["organisation_name"] = _l("机构名称应为 2 至 120 个字符。")
     if org_type not in vocabulary.ORGANISATION_TYPES:
         errors["org_type"] = _l("请选择机构类型。")
-    region = db.session.get(Region, region_code) if region_code else None
-    if region is None or not is_locatable(region):
-        errors["region_code"] = _l("请选择机构所在的区县。")
+    try:
+        region_code = clean_region(region_code)
+    except TextProblem as problem:
+        errors["region_code"] = problem.args[0]
+    if not region_code:
+        errors.setdefault("region_code", _l("请选择机构所在的区县。"))
     if errors:
         raise ValidationFailed(errors)
-    organisation = Organisation(name=name, org_type=org_type, region_code=region.code,
+    organisation = Organisation(name=name, org_type=org_type, region_code=region_code,
                                 status=OrganisationStatus.DRAFT)
     db.session.add(organisation)
     db.session.flush()
@@ -122,14 +128,6 @@ def sign_up_organisation(*, email: str, password: str, organisation_name: str, o
            region_code=organisation.region_code)
     db.session.commit()
     return user
-
-
-def is_locatable(region: Region) -> bool:
-    """An organisation sits in a county-level division, or in a city that has none
-    (东莞市, 中山市, 嘉峪关市 … are divided directly into towns)."""
-    if region.level is RegionLevel.COUNTY:
-        return True
-    return region.level is RegionLevel.CITY and not region.children
 
 
 def authenticate(email: str, password: str) -> Optional[User]:
