@@ -1,7 +1,9 @@
 # Quick start: `make run` serves the demo registry; `make test` runs the whole suite.
 # Both create .venv on first use and reuse it afterwards (reinstalling when setup.cfg changes).
 
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that runs and is 3.11 or newer (a pyenv shim may exist and not run).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
@@ -11,7 +13,7 @@ PORT ?= 5000
 .PHONY: run test install install-test translations browser-deps db demo clean
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	@[ -n "$(PYTHON)" ] || { echo "Python 3.11 or newer is required (none found on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
