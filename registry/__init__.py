@@ -122,10 +122,11 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Vocabulary labels for every template; the language cookie follows ``?lang=``."""
     from registry import vocabulary
+    from registry.auth.navigation import workbench_links
 
     @app.context_processor
     def inject_helpers():
-        return {"vocab": vocabulary}
+        return {"vocab": vocabulary, "workbench_links": workbench_links}
 
     @app.after_request
     def remember_language(response):

@@ -159,3 +159,22 @@ def test_non_admins_cannot_open_administration(client, auth, regions):
     auth.login("wjw@yantai.gov.cn")
     assert client.get("/admin/accounts").status_code == 403
     assert client.get("/admin/accounts/new").status_code == 403
+
+
+@pytest.mark.parametrize("role, expected, absent", [
+    (Role.ADMIN, ["账号管理", "审计日志"], []),
+    (Role.REGULATOR, ["审计日志"], ["账号管理"]),
+])
+def test_workbench_shows_only_what_the_role_may_open(client, auth, regions, role, expected, absent):
+    factories.make_user(role, email="someone@example.cn",
+                        region_code=None if role is Role.ADMIN else "370600")
+    db.session.commit()
+    auth.login("someone@example.cn")
+    text = client.get("/account").get_data(as_text=True)
+    assert 'class="workbench-nav"' in text
+    assert all(label in text for label in expected)
+    assert not any(label in text for label in absent)
+
+
+def test_workbench_is_absent_for_the_public(client, regions):
+    assert 'class="workbench-nav"' not in client.get("/").get_data(as_text=True)

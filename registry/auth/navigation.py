@@ -1,0 +1,42 @@
+"""The workbench links an account sees, decided by the policy (templates only ask)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from registry.auth.policy import Action, can
+
+
+@dataclass(frozen=True)
+class Link:
+    """One entry of the workbench bar."""
+
+    endpoint: str
+    label: object
+    action: Action
+    own_organisation: bool = False  # an org account's link, checked against its organisation
+
+
+# In display order; an endpoint that the app does not have is left out.
+WORKBENCH = (
+    Link("auth.accounts", _l("账号管理"), Action.ACCOUNT_MANAGE),
+    Link("audit.events", _l("审计日志"), Action.AUDIT_VIEW),
+)
+
+
+def workbench_links(user) -> list[tuple[str, str, str]]:
+    """``(endpoint, url, label)`` for every page this account may open."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    links = []
+    for link in WORKBENCH:
+        if link.endpoint not in current_app.view_functions:
+            continue
+        target = user.organisation if link.own_organisation else None
+        if link.own_organisation and target is None:
+            continue
+        if can(user, link.action, target):
+            links.append((link.endpoint, url_for(link.endpoint), str(link.label)))
+    return links
