@@ -99,6 +99,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
+    from registry.api.auth import refuse_malformed_json
+
+    app.before_request(refuse_malformed_json)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -34,3 +34,13 @@ def token_required(view):
             return api_error(401, "token_required", "此接口需要 Bearer 令牌。")
         return view(*args, **kwargs)
     return wrapper
+
+
+def refuse_malformed_json():
+    """A JSON body that does not parse is a 400 with a JSON error, before any view runs."""
+    if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if request.mimetype == "application/json" and request.content_length:
+        if request.get_json(silent=True) is None:
+            return api_error(400, "malformed_json", "请求体不是有效的 JSON。")
+    return None

@@ -68,3 +68,9 @@ def test_oversized_body_gets_413(client):
 def test_api_errors_are_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_malformed_json_gets_a_json_400(client):
+    response = client.post("/api/v1/me", data='{"name": "心海",', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "malformed_json"
