@@ -1,6 +1,8 @@
 """Login, sign-up, account pages and administration, through the web."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
@@ -178,3 +180,44 @@ def test_workbench_shows_only_what_the_role_may_open(client, auth, regions, role
 
 def test_workbench_is_absent_for_the_public(client, regions):
     assert 'class="workbench-nav"' not in client.get("/").get_data(as_text=True)
+
+
+def _redis_available() -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not _redis_available() and os.environ.get("CI") != "true",
+                    reason="needs Redis on 127.0.0.1:6379 (CI has it)")
+def test_throttling_is_shared_through_redis(regions, database_template, tmp_path):
+    """Two app instances (two workers) count the same login attempts when Redis is set."""
+    import uuid
+
+    import redis
+
+    from registry import create_app
+    from registry.extensions import limiter
+    from tests.conftest import _base_config
+
+    factories.make_user(Role.ADMIN, region_code=None, email="admin@example.cn")
+    db.session.commit()
+    config = _base_config(db.engine.url.render_as_string(hide_password=False), str(tmp_path))
+    prefix = f"test-{uuid.uuid4().hex}"
+    config.update(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15", RATELIMIT_KEY_PREFIX=prefix)
+    workers = [create_app(config).test_client() for _ in range(2)]
+    store = redis.Redis(host="127.0.0.1", port=6379, db=15)
+    try:
+        statuses = [workers[n % 2].post("/login", data={"email": "admin@example.cn",
+                                                        "password": "wrong password!"}).status_code
+                    for n in range(6)]
+        assert statuses == [200] * 5 + [429]
+        # The counters are in Redis, where every worker process sees them.
+        assert list(store.scan_iter(match=f"*{prefix}*"))
+    finally:
+        limiter.reset()
+        for key in store.scan_iter(match=f"*{prefix}*"):
+            store.delete(key)
+        store.close()
