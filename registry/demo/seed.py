@@ -1,0 +1,280 @@
+"""Fills an empty register with realistic, deterministic demo data (``flask demo seed``).
+
+The same ``seed`` and number of organisations always give the same rows: every phase has
+its own ``random.Random`` derived from the seed, and dates are fixed relative to
+``clock.REFERENCE_DATE``. What differs between runs is only what must differ: password
+hashes and encrypted ID numbers (random salts and IVs), the search-outbox and audit times.
+The run ends with one audit event (``demo.seed``) that records the counts.
+
+Everything is written in one transaction, so a failure leaves nothing behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, ContextManager, Iterator, Sequence
+
+import sqlalchemy as sa
+from registry.audit.services import record
+from registry.auth.models import User
+from registry.auth.passwords import hash_password
+from registry.database import utcnow
+from registry.demo import accounts
+from registry.demo.clock import REFERENCE_DATE
+from registry.demo.evaluations import (
+    CRITERIA,
+    RUBRIC_NAME,
+    THRESHOLDS,
+    EvaluationMaker,
+    RubricInfo,
+    rubric_rows,
+)
+from registry.demo.organisations import OrgPlan, OrgRowMaker, plan_organisations
+from registry.demo.people import PeopleMaker
+from registry.demo.places import CityProfile, PlacesError, load_city_profiles
+from registry.demo.sanctions import SanctionMaker
+from registry.demo.writer import BulkWriter
+from registry.evaluation.models import (
+    Association,
+    DemonstrationDesignation,
+    Evaluation,
+    Rubric,
+    RubricCriterion,
+    Score,
+    evaluation_assessors,
+)
+from registry.extensions import db
+from registry.orgs.models import PUBLIC_STATUSES, Organisation
+from registry.practitioners.models import Affiliation, Practitioner, Qualification
+from registry.sanctions.models import Sanction
+from registry.search.models import OutboxOperation, SearchOutbox
+
+DEFAULT_ORGS = 500
+DEFAULT_SEED = 2026
+CHUNK_ORGS = 1000
+# When the reference rows (accounts, associations, rubric) are said to have been created.
+SETUP_TIME = datetime(2020, 12, 1, 1, 0, tzinfo=timezone.utc)
+OUTBOX_ENTITY_TYPE = "organisation"
+
+Progress = Callable[[str, int], ContextManager[Any]]
+
+
+class SeedError(RuntimeError):
+    """The demo data cannot be written (regions missing, register not empty …)."""
+
+
+@dataclass(frozen=True)
+class SeedOptions:
+    """What to seed: how many organisations, with which seed, in which cities."""
+
+    orgs: int = DEFAULT_ORGS
+    seed: int = DEFAULT_SEED
+    cities: tuple[str, ...] = ()
+
+
+@dataclass
+class SeedResult:
+    """What was written."""
+
+    counts: dict[str, int]
+    statuses: dict[str, int]
+    cities: list[str]
+    city_names: list[str]
+    rows: int = 0  # every row written, link tables and the search outbox included
+    seconds: float = 0.0
+    accounts: list[str] = field(default_factory=list)
+
+
+class _SilentBar:
+    def update(self, steps: int) -> None:
+        """Ignore progress."""
+
+
+@contextlib.contextmanager
+def silent_progress(label: str, length: int) -> Iterator[_SilentBar]:
+    """A progress reporter that reports nothing."""
+    yield _SilentBar()
+
+
+def organisation_count() -> int:
+    """How many organisations the register holds."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Organisation))
+
+
+def seed_demo(options: SeedOptions, progress: Progress = silent_progress) -> SeedResult:
+    """Write the demo data and commit; raises SeedError (nothing written) if it cannot."""
+    started = time.perf_counter()
+    if options.orgs < 1:
+        raise SeedError("--orgs must be at least 1.")
+    if not options.cities:
+        raise SeedError("No demo cities given (DEMO_CITIES or --cities).")
+    try:
+        cities = load_city_profiles(list(options.cities))
+    except PlacesError as error:
+        raise SeedError(str(error)) from error
+    _check_nothing_in_the_way(cities)
+    writer = BulkWriter(db.session)
+    try:
+        result = _Seeder(options, cities, writer, progress).run()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _check_nothing_in_the_way(cities: list[CityProfile]) -> None:
+    """Demo data goes only into a register without organisations or demo accounts."""
+    existing = organisation_count()
+    if existing:
+        raise SeedError(f"The register already has {existing} organisations; demo data is only "
+                        "seeded into an empty register (--if-empty skips quietly).")
+    emails = [accounts.ADMIN_EMAIL] + [f(city.code) for city in cities
+                                       for f in (accounts.regulator_email, accounts.assessor_email)]
+    taken = db.session.scalars(sa.select(User.email).where(User.email.in_(emails))).all()
+    names = [city.association_name for city in cities]
+    taken += db.session.scalars(
+        sa.select(Association.name).where(Association.name.in_(names))).all()
+    taken += db.session.scalars(sa.select(Rubric.name).where(Rubric.name == RUBRIC_NAME)).all()
+    if taken:
+        raise SeedError("Demo records already exist: " + ", ".join(sorted(taken)) + ".")
+
+
+def _rng(seed: int, phase: str) -> random.Random:
+    """An independent, reproducible random stream per phase."""
+    return random.Random(f"{seed}:{phase}")
+
+
+def _chunks(plans: Sequence[OrgPlan]) -> Iterator[Sequence[OrgPlan]]:
+    for start in range(0, len(plans), CHUNK_ORGS):
+        yield plans[start:start + CHUNK_ORGS]
+
+
+class _Seeder:
+    """The phases of one seeding run, in foreign-key order."""
+
+    def __init__(self, options: SeedOptions, cities: list[CityProfile], writer: BulkWriter,
+                 progress: Progress):
+        self.options, self.cities, self.writer, self.progress = options, cities, writer, progress
+        self.staff = accounts.DemoStaff()
+        self.password_hash = hash_password(accounts.DEMO_PASSWORD)
+        self.user_emails: list[str] = []
+
+    def run(self) -> SeedResult:
+        """Write every phase, then the audit event; the caller commits."""
+        self._reference_rows()
+        rubric = self._rubric()
+        with self.progress("Planning      ", self.options.orgs) as bar:
+            plans = plan_organisations(self._rng("organisations"), self.cities,
+                                       self.options.orgs, self.writer.take_id, bar.update)
+        self._organisations(plans)
+        self._people(plans)
+        self._evaluations(plans, rubric)
+        self._sanctions(plans)
+        self.writer.reset_sequences()
+        result = self._result(plans)
+        record("demo.seed", "database", actor_role="system", after=self._summary(result))
+        return result
+
+    def _rng(self, phase: str) -> random.Random:
+        return _rng(self.options.seed, phase)
+
+    def _reference_rows(self) -> None:
+        rng, take_id = self._rng("reference"), self.writer.take_id
+        rows = []
+        for city in self.cities:
+            self.staff.associations[city.code] = take_id("associations")
+            rows.append(accounts.association_row(rng, self.staff.associations[city.code], city,
+                                                 SETUP_TIME))
+        self.writer.insert(Association, rows)
+        users = accounts.staff_rows(self.staff, self.cities, self.password_hash, SETUP_TIME,
+                                    take_id)
+        self._insert_users(users)
+
+    def _insert_users(self, rows: list[dict]) -> None:
+        self.writer.insert(User, rows)
+        self.user_emails.extend(row["email"] for row in rows)
+
+    def _rubric(self) -> RubricInfo:
+        take_id = self.writer.take_id
+        rubric_id = take_id("rubrics")
+        criterion_ids = [take_id("rubric_criteria") for _ in CRITERIA]
+        rubric, criteria = rubric_rows(rubric_id, criterion_ids, SETUP_TIME)
+        self.writer.insert(Rubric, [rubric])
+        self.writer.insert(RubricCriterion, criteria)
+        return RubricInfo(rubric_id, tuple((row["id"], row["max_points"]) for row in criteria),
+                          THRESHOLDS["excellent_min"], THRESHOLDS["good_min"],
+                          THRESHOLDS["pass_min"])
+
+    def _organisations(self, plans: list[OrgPlan]) -> None:
+        maker, queued_at = OrgRowMaker(self._rng("organisation rows")), utcnow()
+        with self.progress("Organisations ", len(plans)) as bar:
+            for chunk in _chunks(plans):
+                self.writer.insert(Organisation, [maker.row(plan) for plan in chunk])
+                self.writer.insert(SearchOutbox, [
+                    {"id": self.writer.take_id("search_outbox"), "entity_type": OUTBOX_ENTITY_TYPE,
+                     "entity_id": plan.id, "operation": OutboxOperation.UPSERT,
+                     "created_at": queued_at, "processed_at": None}
+                    for plan in chunk if plan.status in PUBLIC_STATUSES])
+                bar.update(len(chunk))
+        self._insert_users(accounts.organisation_account_rows(plans, self.password_hash,
+                                                              self.writer.take_id))
+
+    def _people(self, plans: list[OrgPlan]) -> None:
+        maker = PeopleMaker(self._rng("people"), self.writer.take_id, self.staff.regulators)
+        with self.progress("Practitioners ", len(plans)) as bar:
+            for chunk in _chunks(plans):
+                rows = maker.rows_for(list(chunk))
+                self.writer.insert(Practitioner, rows.practitioners)
+                self.writer.insert(Affiliation, rows.affiliations)
+                self.writer.insert(Qualification, rows.qualifications)
+                bar.update(len(chunk))
+
+    def _evaluations(self, plans: list[OrgPlan], rubric: RubricInfo) -> None:
+        maker = EvaluationMaker(self._rng("evaluations"), self.writer.take_id, rubric,
+                                self.staff.associations, self.staff.assessors)
+        with self.progress("Evaluations   ", len(plans)) as bar:
+            for chunk in _chunks(plans):
+                rows = maker.rows_for(list(chunk))
+                self.writer.insert(Evaluation, rows.evaluations)
+                self.writer.insert(evaluation_assessors, rows.assessors)
+                self.writer.insert(Score, rows.scores)
+                bar.update(len(chunk))
+        bodies = {city.code: f"{city.name}卫生健康委员会" for city in self.cities}
+        self.writer.insert(DemonstrationDesignation,
+                           maker.designation_rows(self.writer.take_id, bodies,
+                                                  self.staff.regulators))
+
+    def _sanctions(self, plans: list[OrgPlan]) -> None:
+        maker = SanctionMaker(self._rng("sanctions"), self.writer.take_id, self.staff.regulators)
+        self.writer.insert(Sanction, maker.rows_for(plans))
+
+    def _result(self, plans: list[OrgPlan]) -> SeedResult:
+        statuses: dict[str, int] = {}
+        for plan in plans:
+            statuses[plan.status.value] = statuses.get(plan.status.value, 0) + 1
+        counts = self.writer.counts
+        return SeedResult(
+            counts={
+                "organisations": counts["organisations"], "practitioners": counts["practitioners"],
+                "affiliations": counts["affiliations"], "qualifications": counts["qualifications"],
+                "evaluations": counts["evaluations"], "scores": counts["scores"],
+                "designations": counts["demonstration_designations"],
+                "sanctions": counts["sanctions"], "associations": counts["associations"],
+                "rubrics": counts["rubrics"], "users": counts["users"],
+            },
+            statuses=dict(sorted(statuses.items())),
+            cities=[city.code for city in self.cities],
+            city_names=[city.name for city in self.cities],
+            rows=sum(counts.values()) + 1,  # + the audit event
+            accounts=self.user_emails,
+        )
+
+    def _summary(self, result: SeedResult) -> dict:
+        return {"seed": self.options.seed, "cities": result.cities,
+                "reference_date": REFERENCE_DATE.isoformat(), "counts": result.counts,
+                "statuses": result.statuses}
