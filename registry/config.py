@@ -56,6 +56,10 @@ class Config:
     FORCE_HTTPS = False
     # werkzeug's scrypt (N=2^15): ~0.15 s a check by design, which is what slows guessing.
     PASSWORD_HASH_METHOD = "scrypt"
+    # Who verifies qualifications: regulators; add "assessor" where the regulator delegates.
+    QUALIFICATION_VERIFIERS = ("regulator",)
+    # Certificate look-ups (page and API together) per client address.
+    CERTIFICATE_LOOKUP_LIMIT = "30 per minute"
     # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
     DEMO_CITIES = ("370600", "371300", "370400", "510700")
 

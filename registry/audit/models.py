@@ -30,7 +30,8 @@ class AuditEvent(db.Model):
     entity_id: Mapped[Optional[str]] = mapped_column(sa.String(40))
     # The region of the record concerned, so that a regulator sees the events of their jurisdiction.
     region_code: Mapped[Optional[str]] = mapped_column(sa.String(6), index=True)
-    before: Mapped[Optional[dict]] = mapped_column(sa.JSON)
-    after: Mapped[Optional[dict]] = mapped_column(sa.JSON)
+    # none_as_null: "no before/after" is SQL NULL, not the JSON value null.
+    before: Mapped[Optional[dict]] = mapped_column(sa.JSON(none_as_null=True))
+    after: Mapped[Optional[dict]] = mapped_column(sa.JSON(none_as_null=True))
     prev_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)

@@ -21,6 +21,11 @@ class Link:
 
 # In display order; an endpoint that the app does not have is left out.
 WORKBENCH = (
+    Link("orgs.mine", _l("我的机构"), Action.ORG_EDIT, own_organisation=True),
+    Link("practitioners.mine", _l("从业人员"), Action.PRACTITIONER_MANAGE, own_organisation=True),
+    Link("orgs.queue", _l("登记审核"), Action.ORG_REVIEW),
+    Link("practitioners.queue", _l("资质核验"), Action.QUALIFICATION_VERIFY),
+    Link("imports.index", _l("批量导入"), Action.ORG_REVIEW),
     Link("auth.accounts", _l("账号管理"), Action.ACCOUNT_MANAGE),
     Link("audit.events", _l("审计日志"), Action.AUDIT_VIEW),
 )

@@ -64,7 +64,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.EVALUATION_SCORE, Action.RECOMMENDATION_FILE, Action.OWN_ACCOUNT,
     }),
     Role.REGULATOR: frozenset({
-        Action.ORG_REVIEW, Action.QUALIFICATION_VERIFY, Action.DESIGNATION_MANAGE,
+        # Regulators onboard existing lists and correct the register they answer for.
+        Action.ORG_REVIEW, Action.PRACTITIONER_MANAGE, Action.QUALIFICATION_VERIFY, Action.DESIGNATION_MANAGE,
         Action.RECOMMENDATION_DECIDE, Action.SANCTION_RECORD, Action.APPEAL_DECIDE,
         Action.COMPLAINT_HANDLE, Action.AUDIT_VIEW, Action.DASHBOARD_VIEW, Action.OWN_ACCOUNT,
     }),

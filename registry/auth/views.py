@@ -93,7 +93,7 @@ def signup():
             session.clear()
             login_user(user)
             flash(_("账号已创建。请继续完善机构登记信息并提交审核。"), "success")
-            return redirect(url_for("auth.account"))
+            return redirect(url_for("orgs.mine"))
     return render_template("auth/signup.html", form=form)
 
 

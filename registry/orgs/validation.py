@@ -189,3 +189,29 @@ def missing_for_submission(organisation: Organisation) -> dict:
         if value in (None, "", []):
             missing[name] = _l("提交审核前必须填写此项。")
     return missing
+
+
+# What a saved record can never lack, even as a draft (the table's NOT NULL columns).
+REQUIRED_ALWAYS = ("name", "org_type", "region_code")
+
+
+def clean_for_saving(values: dict, *, exclude_id: Optional[int] = None,
+                     required: Iterable[str] = REQUIRED_ALWAYS) -> dict:
+    """Every profile field cleaned by ``clean_organisation``, and each of ``required`` filled in.
+
+    All problems are reported at once: a field left empty is named beside the fields that
+    are malformed, so that one round trip shows the person everything to correct.
+    """
+    errors: dict = {}
+    try:
+        cleaned = clean_organisation(values, exclude_id=exclude_id)
+    except ValidationFailed as failed:
+        errors = dict(failed.errors)
+        good = tuple(name for name in PROFILE_FIELDS if name not in errors)
+        cleaned = clean_organisation(values, exclude_id=exclude_id, fields=good)
+    for name in required:
+        if name not in errors and cleaned.get(name) in (None, "", []):
+            errors[name] = _l("此项为必填项。")
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned

@@ -4,6 +4,7 @@ nor either derived value is ever displayed, exported or logged."""
 from __future__ import annotations
 
 import hashlib
+import re
 import hmac
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ class ProtectedIdNumber:
 def normalise_id_number(number: str) -> str:
     """Validate an 18-digit resident ID number (checksum and birth date) and compact it."""
     try:
-        return ric.validate(number.strip().upper())
+        # People type 370602 19900228 123X or with hyphens; stdnum keeps those characters.
+        return ric.validate(re.sub(r"[\s-]", "", number).upper())
     except ric.ValidationError as error:
         raise InvalidIdNumber("身份证号码无效") from error
 

@@ -9,6 +9,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from registry.auth.models import Role
 from registry.evaluation.models import Grade
 from registry.orgs.models import OrganisationStatus
 from registry.practitioners.models import AffiliationRole, Gender, VerificationState
@@ -60,7 +61,15 @@ VERIFICATION_STATE = {
     VerificationState.EXPIRED: _l("已过期"),
 }
 
+ROLE = {
+    Role.ORG: _l("机构账号"),
+    Role.ASSESSOR: _l("行业组织评估人员"),
+    Role.REGULATOR: _l("主管部门"),
+    Role.ADMIN: _l("平台管理员"),
+}
+
 _MAPS: dict[type[enum.Enum], dict] = {
+    Role: ROLE,
     OrganisationStatus: ORGANISATION_STATUS,
     Grade: GRADE,
     SanctionType: SANCTION_TYPE,

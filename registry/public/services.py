@@ -310,14 +310,15 @@ def current_staff(organisation_id: int) -> list[StaffMember]:
 
 
 def verified_qualifications(practitioner_ids: list[int]) -> dict[int, list[Qualification]]:
-    """Verified qualifications of each practitioner; unverified or rejected ones are left out."""
+    """Verified qualifications of each practitioner, including those verified and since expired
+    (shown as 已过期); unverified, rejected and revoked ones are left out."""
     if not practitioner_ids:
         return {}
     grouped: dict[int, list[Qualification]] = {}
     for qualification in db.session.scalars(
         sa.select(Qualification)
         .where(Qualification.practitioner_id.in_(practitioner_ids),
-               Qualification.state == VerificationState.VERIFIED)
+               Qualification.state.in_((VerificationState.VERIFIED, VerificationState.EXPIRED)))
         .order_by(Qualification.issued_on, Qualification.id)
     ):
         grouped.setdefault(qualification.practitioner_id, []).append(qualification)
