@@ -47,7 +47,14 @@ from registry.evaluation.models import (
     evaluation_assessors,
 )
 from registry.extensions import db
-from registry.orgs.models import PUBLIC_STATUSES, Organisation
+from registry.orgs.models import (
+    PUBLIC_STATUSES,
+    ChangeRequest,
+    ChangeRequestKind,
+    ChangeRequestStatus,
+    Organisation,
+    OrganisationStatus,
+)
 from registry.practitioners.models import Affiliation, Practitioner, Qualification
 from registry.sanctions.models import Sanction
 from registry.search.models import OutboxOperation, SearchOutbox
@@ -58,6 +65,13 @@ CHUNK_ORGS = 1000
 # When the reference rows (accounts, associations, rubric) are said to have been created.
 SETUP_TIME = datetime(2020, 12, 1, 1, 0, tzinfo=timezone.utc)
 OUTBOX_ENTITY_TYPE = "organisation"
+# What demo organisations ask to change after approval (values as the validators store them).
+PROPOSED_CHANGES = (
+    {"opening_hours": "周一至周六 8:30–20:30（演示数据）"},
+    {"fees": "个体咨询 260 元/50 分钟；低保家庭免费（演示数据）", "offers_public_benefit": True},
+    {"phone": "139 5351 8899"},
+    {"modalities": ["in_person", "phone", "online"]},
+)
 
 Progress = Callable[[str, int], ContextManager[Any]]
 
@@ -175,6 +189,7 @@ class _Seeder:
         self._people(plans)
         self._evaluations(plans, rubric)
         self._sanctions(plans)
+        self._change_requests(plans)
         self.writer.reset_sequences()
         result = self._result(plans)
         record("demo.seed", "database", actor_role="system", after=self._summary(result))
@@ -221,8 +236,10 @@ class _Seeder:
                      "created_at": queued_at, "processed_at": None}
                     for plan in chunk if plan.status in PUBLIC_STATUSES])
                 bar.update(len(chunk))
-        self._insert_users(accounts.organisation_account_rows(plans, self.password_hash,
-                                                              self.writer.take_id))
+        org_accounts = accounts.organisation_account_rows(plans, self.password_hash,
+                                                          self.writer.take_id)
+        self.org_accounts = {row["organisation_id"]: row["id"] for row in org_accounts}
+        self._insert_users(org_accounts)
 
     def _people(self, plans: list[OrgPlan]) -> None:
         maker = PeopleMaker(self._rng("people"), self.writer.take_id, self.staff.regulators)
@@ -253,6 +270,27 @@ class _Seeder:
         maker = SanctionMaker(self._rng("sanctions"), self.writer.take_id, self.staff.regulators)
         self.writer.insert(Sanction, maker.rows_for(plans))
 
+    def _change_requests(self, plans: list[OrgPlan]) -> None:
+        """Pending changes awaiting review: every demo organisation account's active
+        organisation has one (so its staff see it), and about one in a hundred others."""
+        rng = self._rng("change requests")
+        rows = []
+        for plan in plans:
+            if plan.status is not OrganisationStatus.ACTIVE or plan.fate is not None:
+                continue
+            has_account = plan.id in self.org_accounts
+            if not has_account and rng.random() >= 0.01:
+                continue
+            rows.append({
+                "id": self.writer.take_id("change_requests"), "organisation_id": plan.id,
+                "kind": ChangeRequestKind.CHANGE, "status": ChangeRequestStatus.PENDING,
+                "changes": rng.choice(PROPOSED_CHANGES), "reason": None,
+                "requested_by_id": self.org_accounts.get(plan.id), "decided_by_id": None,
+                "decided_at": None, "decision_reason": None,
+                "created_at": SETUP_TIME, "updated_at": SETUP_TIME,
+            })
+        self.writer.insert(ChangeRequest, rows)
+
     def _result(self, plans: list[OrgPlan]) -> SeedResult:
         statuses: dict[str, int] = {}
         for plan in plans:
@@ -266,6 +304,7 @@ class _Seeder:
                 "designations": counts["demonstration_designations"],
                 "sanctions": counts["sanctions"], "associations": counts["associations"],
                 "rubrics": counts["rubrics"], "users": counts["users"],
+                "change_requests": counts.get("change_requests", 0),
             },
             statuses=dict(sorted(statuses.items())),
             cities=[city.code for city in self.cities],

@@ -315,3 +315,26 @@ def test_ids_keep_working_after_the_bulk_insert(regions):
     db.session.commit()
     assert organisation.id > largest
     assert practitioner.id > 0 and count(Organisation) == 16
+
+
+def test_pending_change_requests_can_be_reviewed(regions):
+    """Every demo organisation account's active organisation has a change awaiting review,
+    and the regulator of its city can read the diff and approve it."""
+    from registry.orgs import services as org_services
+    from registry.orgs.models import ChangeRequest, ChangeRequestStatus
+
+    seed(orgs=80)
+    pending = db.session.scalars(sa.select(ChangeRequest).where(
+        ChangeRequest.status == ChangeRequestStatus.PENDING)).all()
+    owners = db.session.scalars(sa.select(User).where(User.role == Role.ORG)).all()
+    active_owned = {u.organisation_id for u in owners
+                    if u.organisation.status is OrganisationStatus.ACTIVE}
+    assert active_owned and active_owned <= {c.organisation_id for c in pending}
+    change = next(c for c in pending if c.organisation_id in active_owned)
+    assert org_services.change_diff(change)
+    regulator = db.session.scalar(sa.select(User).where(
+        User.role == Role.REGULATOR,
+        User.region_code == change.organisation.region_code[:4] + "00"))
+    field, value = next(iter(change.changes.items()))
+    org_services.approve_change(regulator, change.id, revision=org_services.change_revision(change))
+    assert getattr(db.session.get(Organisation, change.organisation_id), field) == value
