@@ -14,7 +14,7 @@ import contextlib
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ContextManager, Iterator, Sequence
 
 import sqlalchemy as sa
@@ -281,13 +281,15 @@ class _Seeder:
             has_account = plan.id in self.org_accounts
             if not has_account and rng.random() >= 0.01:
                 continue
+            asked = datetime.combine(REFERENCE_DATE, datetime.min.time(), timezone.utc) - timedelta(
+                days=rng.randint(1, 60), minutes=rng.randint(0, 600))
             rows.append({
                 "id": self.writer.take_id("change_requests"), "organisation_id": plan.id,
                 "kind": ChangeRequestKind.CHANGE, "status": ChangeRequestStatus.PENDING,
                 "changes": rng.choice(PROPOSED_CHANGES), "reason": None,
                 "requested_by_id": self.org_accounts.get(plan.id), "decided_by_id": None,
                 "decided_at": None, "decision_reason": None,
-                "created_at": SETUP_TIME, "updated_at": SETUP_TIME,
+                "created_at": asked, "updated_at": asked,
             })
         self.writer.insert(ChangeRequest, rows)
 
