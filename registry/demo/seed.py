@@ -283,6 +283,8 @@ class _Seeder:
                 continue
             asked = datetime.combine(REFERENCE_DATE, datetime.min.time(), timezone.utc) - timedelta(
                 days=rng.randint(1, 60), minutes=rng.randint(0, 600))
+            if plan.approved is not None:  # never asked before the registration was approved
+                asked = max(asked, plan.approved + timedelta(days=1))
             rows.append({
                 "id": self.writer.take_id("change_requests"), "organisation_id": plan.id,
                 "kind": ChangeRequestKind.CHANGE, "status": ChangeRequestStatus.PENDING,
