@@ -148,6 +148,11 @@ class Evaluation(TimestampMixin, db.Model):
     conflict_declared: Mapped[bool] = mapped_column(default=False, nullable=False)
     published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    # Optimistic locking: a save based on an older version of a draft is refused
+    # (the ORM raises StaleDataError) instead of silently overwriting another assessor's work.
+    lock_version: Mapped[int] = mapped_column(default=1, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}
 
     organisation = relationship("Organisation")
     association = relationship("Association")
@@ -200,8 +205,11 @@ class DemonstrationDesignation(TimestampMixin, db.Model):
     evaluation_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("evaluations.id"))
     valid_from: Mapped[date] = mapped_column(nullable=False)
     valid_to: Mapped[date] = mapped_column(nullable=False)
+    # Designating an organisation that the eligibility rules do not support needs a reason.
+    override_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
 
     organisation = relationship("Organisation")
 

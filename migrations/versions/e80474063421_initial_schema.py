@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 7a46be6f227a
+Revision ID: e80474063421
 Revises: 
 Create Date: 2026-11-24
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7a46be6f227a'
+revision = 'e80474063421'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -218,8 +218,8 @@ def upgrade():
     sa.Column('entity_type', sa.String(length=40), nullable=False),
     sa.Column('entity_id', sa.String(length=40), nullable=True),
     sa.Column('region_code', sa.String(length=6), nullable=True),
-    sa.Column('before', sa.JSON(), nullable=True),
-    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('before', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('after', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=True),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.CheckConstraint('length(hash) = 64', name=op.f('ck_audit_events_hash_length')),
@@ -302,6 +302,7 @@ def upgrade():
     sa.Column('conflict_declared', sa.Boolean(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("state = 'draft' OR (total IS NOT NULL AND grade IS NOT NULL AND published_at IS NOT NULL AND conflict_declared)", name=op.f('ck_evaluations_published_is_complete')),
@@ -356,8 +357,10 @@ def upgrade():
     sa.Column('evaluation_id', sa.Integer(), nullable=True),
     sa.Column('valid_from', sa.Date(), nullable=False),
     sa.Column('valid_to', sa.Date(), nullable=False),
+    sa.Column('override_reason', sa.String(length=500), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_reason', sa.String(length=500), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('revoked_at IS NULL OR revoked_reason IS NOT NULL', name=op.f('ck_demonstration_designations_revocation_has_reason')),
@@ -365,6 +368,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['designated_by_id'], ['users.id'], name=op.f('fk_demonstration_designations_designated_by_id_users')),
     sa.ForeignKeyConstraint(['evaluation_id'], ['evaluations.id'], name=op.f('fk_demonstration_designations_evaluation_id_evaluations')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_demonstration_designations_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['users.id'], name=op.f('fk_demonstration_designations_revoked_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_demonstration_designations')),
     sa.UniqueConstraint('organisation_id', 'year', name='uq_designations_org_year')
     )
