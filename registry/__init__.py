@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.api.views import bp as api_bp
     from registry.audit.views import bp as audit_bp
     from registry.auth.views import bp as auth_bp
+    from registry.evaluation.views import bp as evaluation_bp
+    from registry.dashboard.views import bp as dashboard_bp
     from registry.imports.views import bp as imports_bp
     from registry.orgs.views import bp as orgs_bp
     from registry.practitioners.views import bp as practitioners_bp
@@ -105,6 +107,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orgs_bp)
     app.register_blueprint(practitioners_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(evaluation_bp)
+    app.register_blueprint(dashboard_bp)
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
     from registry.api.auth import refuse_malformed_json
@@ -124,11 +128,13 @@ def register_commands(app: Flask) -> None:
     from registry.audit.commands import audit_cli
     from registry.auth.commands import users_cli
     from registry.demo.commands import demo_cli
+    from registry.evaluation.commands import evaluation_cli
     from registry.imports.commands import import_cli
     from registry.practitioners.commands import qualifications_cli
     from registry.regions.commands import regions_cli
 
-    for group in (regions_cli, demo_cli, users_cli, audit_cli, qualifications_cli, import_cli):
+    for group in (regions_cli, demo_cli, users_cli, audit_cli, qualifications_cli, import_cli,
+                  evaluation_cli):
         app.cli.add_command(group)
 
 

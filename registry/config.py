@@ -60,6 +60,12 @@ class Config:
     QUALIFICATION_VERIFIERS = ("regulator",)
     # Certificate look-ups (page and API together) per client address.
     CERTIFICATE_LOOKUP_LIMIT = "30 per minute"
+    # Evaluation and eligibility (issue 5): thresholds are configuration, not code.
+    DEMONSTRATION_MAX_CYCLE_AGE = 1  # the 优秀 evaluation's cycle must be ≥ this year − N
+    PRACTICE_BASE_MIN_PRACTITIONERS = 5
+    SERIOUS_SANCTION_TYPES = ("suspension", "abnormal_list", "exit", "licence_revocation_referral")
+    EVALUATION_RATE_TARGET = 0.8  # 社会心理咨询机构评估率 (Yantai plan: 80%)
+    DEMONSTRATION_TARGET = 100  # 示范心理咨询机构 (Yantai plan: 100)
     # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
     DEMO_CITIES = ("370600", "371300", "370400", "510700")
 

@@ -24,9 +24,15 @@ WORKBENCH = (
     Link("orgs.mine", _l("我的机构"), Action.ORG_EDIT, own_organisation=True),
     Link("practitioners.mine", _l("从业人员"), Action.PRACTITIONER_MANAGE, own_organisation=True),
     Link("orgs.queue", _l("登记审核"), Action.ORG_REVIEW),
+    Link("evaluation.mine", _l("评估报告"), Action.ORG_EDIT, own_organisation=True),
+    Link("evaluation.index", _l("机构评估"), Action.EVALUATION_SCORE),
     Link("practitioners.queue", _l("资质核验"), Action.QUALIFICATION_VERIFY),
     Link("imports.index", _l("批量导入"), Action.ORG_REVIEW),
+    Link("dashboard.coverage", _l("评估覆盖率"), Action.DASHBOARD_VIEW),
+    Link("dashboard.designation_list", _l("示范单位认定"), Action.DESIGNATION_MANAGE),
     Link("auth.accounts", _l("账号管理"), Action.ACCOUNT_MANAGE),
+    Link("evaluation.associations", _l("行业协会"), Action.ASSOCIATION_MANAGE),
+    Link("evaluation.rubrics", _l("评估细则"), Action.RUBRIC_MANAGE),
     Link("audit.events", _l("审计日志"), Action.AUDIT_VIEW),
 )
 

@@ -8,22 +8,16 @@ from datetime import date, datetime, timedelta
 
 from registry.demo.clock import CYCLES, REFERENCE_DATE, add_years, days_between, local_time
 from registry.demo.organisations import OrgPlan
+from registry.evaluation.defaults import (  # noqa: F401  (re-exported for the seed)
+    CRITERIA,
+    RUBRIC_DESCRIPTION,
+    RUBRIC_NAME,
+    THRESHOLDS,
+)
+from registry.evaluation.grading import grade_for
 from registry.evaluation.models import EvaluationState, Grade
 from registry.orgs.models import OrganisationStatus
 
-RUBRIC_NAME = "心理健康服务机构评估细则"
-RUBRIC_DESCRIPTION = ("依据《关于加强心理健康服务的指导意见》制定的机构年度评估细则，"
-                      "满分 100 分：90 分及以上为优秀，75 分及以上为良好，60 分及以上为合格，60 分以下为不合格。")
-THRESHOLDS = {"excellent_min": 90.0, "good_min": 75.0, "pass_min": 60.0}
-# (name, maximum points, description); the maxima add up to 100.
-CRITERIA = (
-    ("资质与人员配备", 20, "从业人员资质、数量与专兼职结构，督导与继续教育。"),
-    ("场所与设施", 15, "服务场所的独立性、隐私保护与无障碍条件。"),
-    ("管理制度与档案", 15, "服务流程、收费公示、个案档案与投诉处理制度。"),
-    ("职业伦理与服务规范", 20, "知情同意、保密、转介与危机处置规范。"),
-    ("服务质量与来访者满意度", 20, "服务效果评估、回访与满意度调查。"),
-    ("公益服务", 10, "公益讲座、免费服务与参与心理援助的情况。"),
-)
 COMMENTS = (
     (0.9, ("符合要求，表现突出。", "各项材料齐全，做法值得推广。")),
     (0.75, ("符合要求。", "总体符合要求，个别细节可进一步完善。")),
@@ -37,6 +31,12 @@ SUMMARIES = {
     Grade.FAIL: "多项指标未达标，须在三个月内完成整改并接受复评。",
 }
 DESIGNATION_SHARE = 0.08
+# Share of organisations evaluated in each cycle: every other demo city (in code order) lags
+# behind the 80 % target so that the coverage page shows cities below and above it.
+EVALUATED_SHARE_HIGH = 0.95
+EVALUATED_SHARE_LOW = 0.6
+# Organisations left unevaluated in the latest cycle that have an assessor's draft under way.
+DRAFT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,8 @@ class RubricInfo:
     pass_min: float
 
     def grade(self, total: float) -> Grade:
-        """The grade a total earns under this rubric's thresholds."""
-        if total >= self.excellent_min:
-            return Grade.EXCELLENT
-        if total >= self.good_min:
-            return Grade.GOOD
-        if total >= self.pass_min:
-            return Grade.PASS
-        return Grade.FAIL
+        """The grade a total earns under this rubric's thresholds (the one grading rule)."""
+        return grade_for([total], self).grade
 
 
 def rubric_rows(rubric_id: int, criterion_ids: list[int],
@@ -101,6 +95,7 @@ class EvaluationMaker:
         self.rng, self.take_id, self.rubric = rng, take_id, rubric
         self.associations, self.assessors = associations, assessors
         self.candidates: list[Candidate] = []
+        self.lagging = set(sorted(associations)[1::2])  # cities below the coverage target
 
     def rows_for(self, plans: list[OrgPlan]) -> EvaluationRows:
         """Evaluations, scores and assessor links for ``plans``."""
@@ -120,11 +115,35 @@ class EvaluationMaker:
                 continue
             cycles.append((cycle, published))
         failing = plan.fate in ("suspension", "exit")
+        share = EVALUATED_SHARE_LOW if plan.city.code in self.lagging else EVALUATED_SHARE_HIGH
         for position, (cycle, published) in enumerate(cycles):
             last = position == len(cycles) - 1
-            if not (failing and last) and self.rng.random() >= 0.9:
+            if not (failing and last) and self.rng.random() >= share:
+                if cycle == CYCLES[-1] and self.rng.random() < DRAFT_SHARE:
+                    self._draft(plan, cycle, published, rows)
                 continue
             self._one(plan, cycle, published, rows, must_fail=failing and last)
+
+    def _draft(self, plan: OrgPlan, cycle: int, started: date, rows: EvaluationRows) -> None:
+        """An evaluation an assessor has begun: some criteria scored, nothing published."""
+        evaluation_id = self.take_id("evaluations")
+        created = local_time(self.rng, started)
+        assessor = self.assessors[plan.city.code]
+        rows.evaluations.append({
+            "id": evaluation_id, "organisation_id": plan.id,
+            "association_id": self.associations[plan.city.code], "rubric_id": self.rubric.id,
+            "cycle": cycle, "revision": 1, "supersedes_id": None, "correction_reason": None,
+            "state": EvaluationState.DRAFT, "total": None, "grade": None, "summary": None,
+            "conflict_declared": False, "published_at": None, "created_by_id": assessor,
+            "created_at": created, "updated_at": created,
+        })
+        rows.assessors.append({"evaluation_id": evaluation_id, "user_id": assessor})
+        points = self._points(plan, cycle, False)
+        scored = self.rng.randint(1, len(points) - 1)
+        for (criterion_id, maximum), value in list(zip(self.rubric.criteria, points))[:scored]:
+            rows.scores.append({"id": self.take_id("scores"), "evaluation_id": evaluation_id,
+                                "criterion_id": criterion_id, "points": value,
+                                "comment": self._comment(value / maximum)})
 
     def _one(self, plan: OrgPlan, cycle: int, published: date, rows: EvaluationRows,
              must_fail: bool) -> None:

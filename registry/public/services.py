@@ -20,7 +20,7 @@ from registry.evaluation.models import (
     Grade,
 )
 from registry.extensions import db
-from registry.orgs.models import Organisation, OrganisationStatus
+from registry.orgs.models import PUBLIC_STATUSES, Organisation, OrganisationStatus
 from registry.practitioners.models import (
     Affiliation,
     AffiliationRole,
@@ -124,6 +124,8 @@ class OrganisationProfile:
     evaluation: Optional[Evaluation]
     sanctions: list[Sanction]
     staff: list[StaffMember]
+    scores: list = ()  # the latest evaluation's Score rows, in criterion order
+    history: Optional["TotalsChart"] = None
 
 
 @dataclass(frozen=True)
@@ -267,14 +269,94 @@ def organisation_profile(organisation_id: int, today: date) -> Optional[Organisa
         return None
     current = [designation for designation in _designations([organisation.id])
                if designation.is_current(today)]
+    evaluation = _latest_evaluations([organisation.id]).get(organisation.id)
     return OrganisationProfile(
         organisation=organisation,
         region_path=ancestors(organisation.region),
         designation=current[0] if current else None,
-        evaluation=_latest_evaluations([organisation.id]).get(organisation.id),
+        evaluation=evaluation,
         sanctions=disclosed_sanctions(today, organisation_id=organisation.id),
         staff=current_staff(organisation.id),
+        scores=_scores(evaluation),
+        history=totals_chart(organisation.id),
     )
+
+
+def _scores(evaluation: Optional[Evaluation]) -> list:
+    """Per-criterion scores of a published evaluation (drafts never reach this point)."""
+    if evaluation is None:
+        return []
+    from registry.evaluation.models import RubricCriterion, Score
+
+    return list(db.session.scalars(
+        sa.select(Score).join(RubricCriterion, RubricCriterion.id == Score.criterion_id)
+        .where(Score.evaluation_id == evaluation.id)
+        .options(joinedload(Score.criterion))
+        .order_by(RubricCriterion.position)
+    ))
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One cycle's total, placed in the chart's coordinates."""
+
+    cycle: int
+    total: float
+    grade: Grade
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class TotalsChart:
+    """Published totals over cycles, laid out for a small server-rendered SVG line chart."""
+
+    points: list[ChartPoint]
+    width: int = 320
+    height: int = 140
+    left: int = 36
+    right: int = 16
+    top: int = 12
+    bottom: int = 28
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{point.x:g},{point.y:g}" for point in self.points)
+
+    def y_of(self, value: float) -> float:
+        """The vertical position of ``value`` (0 … 100 points)."""
+        span = self.height - self.top - self.bottom
+        return round(self.top + span * (1 - value / 100), 1)
+
+    @property
+    def gridlines(self) -> list[tuple[int, float]]:
+        return [(value, self.y_of(value)) for value in (0, 60, 75, 90, 100)]
+
+
+def totals_chart(organisation_id: int) -> Optional[TotalsChart]:
+    """The latest published total of each cycle, oldest first; None without any."""
+    evaluations = db.session.scalars(
+        sa.select(Evaluation)
+        .where(Evaluation.organisation_id == organisation_id,
+               Evaluation.state == EvaluationState.PUBLISHED)
+        .order_by(Evaluation.cycle, Evaluation.published_at, Evaluation.id)
+    )
+    latest: dict[int, Evaluation] = {}
+    for evaluation in evaluations:
+        latest[evaluation.cycle] = evaluation  # a later publication in a cycle wins
+    if not latest:
+        return None
+    layout = TotalsChart([])
+    cycles = sorted(latest)
+    inner = layout.width - layout.left - layout.right
+    step = inner / (len(cycles) - 1) if len(cycles) > 1 else 0
+    points = [
+        ChartPoint(cycle, latest[cycle].total, latest[cycle].grade,
+                   round(layout.left + (step * index if step else inner / 2), 1),
+                   layout.y_of(latest[cycle].total))
+        for index, cycle in enumerate(cycles)
+    ]
+    return TotalsChart(points)
 
 
 def disclosed_sanctions(today: date, organisation_id: Optional[int] = None,
@@ -350,3 +432,44 @@ def practitioner_profile(practitioner_id: int, today: date) -> Optional[Practiti
         qualifications=qualifications,
         sanctions=disclosed_sanctions(today, practitioner_id=practitioner.id),
     )
+
+
+# --- demonstration units ----------------------------------------------------------------------
+
+def _current_designation(today: date):
+    return sa.and_(DemonstrationDesignation.revoked_at.is_(None),
+                   DemonstrationDesignation.valid_from <= today,
+                   DemonstrationDesignation.valid_to >= today)
+
+
+def demonstration_counts(code: Optional[str], today: date) -> list[RegionCount]:
+    """The direct sub-regions of ``code`` (provinces when None) with their current units."""
+    query = (sa.select(Organisation.region_code,
+                       sa.func.count(sa.distinct(Organisation.id)))
+             .join(DemonstrationDesignation,
+                   DemonstrationDesignation.organisation_id == Organisation.id)
+             .where(_current_designation(today), Organisation.status.in_(PUBLIC_STATUSES))
+             .group_by(Organisation.region_code))
+    if code is not None:
+        query = query.where(in_region(Organisation.region_code, code))
+    counts = dict(db.session.execute(query).all())
+    return [RegionCount(child, _count_within(counts, child.prefix)) for child in children(code)]
+
+
+def demonstration_units(code: Optional[str], page: int, per_page: int,
+                        today: date) -> Page[OrganisationSummary]:
+    """Organisations holding a current designation inside ``code``, by region and name."""
+    current = sa.select(DemonstrationDesignation.organisation_id).where(
+        _current_designation(today))
+    condition = sa.and_(Organisation.status.in_(PUBLIC_STATUSES), Organisation.id.in_(current))
+    if code is not None:
+        condition = sa.and_(condition, in_region(Organisation.region_code, code))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Organisation).where(condition)) or 0
+    if page < 1 or (page > 1 and (page - 1) * per_page >= total):
+        raise PageOutOfRange(page)
+    organisations = list(db.session.scalars(
+        sa.select(Organisation).where(condition).options(joinedload(Organisation.region))
+        .order_by(Organisation.region_code, Organisation.name, Organisation.id)
+        .limit(per_page).offset((page - 1) * per_page)))
+    return Page(summarise(organisations, today), page, per_page, total)

@@ -80,3 +80,25 @@ def practitioner(practitioner_id: int):
     if profile is None:
         abort(404)
     return render_template("public/practitioner.html", profile=profile, today=today)
+
+
+@bp.route("/demonstration-units")
+def demonstration_units():
+    """Current demonstration units (示范单位), optionally inside ``?region=``, by sub-region."""
+    today = _today()
+    code = request.args.get("region") or None
+    found = None
+    if code is not None:
+        found = get_region(code) if _REGION_CODE.fullmatch(code) else None
+        if found is None:
+            abort(404)
+    try:
+        page = services.demonstration_units(code, _page_number(), current_app.config["PER_PAGE"],
+                                            today)
+    except services.PageOutOfRange:
+        abort(404)
+    return render_template(
+        "public/demonstration_units.html", region=found, page=page,
+        path=services.region_path(found) if found is not None else [],
+        subregions=[row for row in services.demonstration_counts(code, today) if row.count],
+    )

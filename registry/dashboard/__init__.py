@@ -1,0 +1,1 @@
+"""Oversight pages for regulators: evaluation coverage and demonstration designations."""
