@@ -207,7 +207,8 @@ def test_throttling_is_shared_through_redis(regions, database_template, tmp_path
     config = _base_config(db.engine.url.render_as_string(hide_password=False), str(tmp_path))
     prefix = f"test-{uuid.uuid4().hex}"
     config.update(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15", RATELIMIT_KEY_PREFIX=prefix)
-    workers = [create_app(config).test_client() for _ in range(2)]
+    apps = [create_app(config) for _ in range(2)]
+    workers = [worker.test_client() for worker in apps]
     store = redis.Redis(host="127.0.0.1", port=6379, db=15)
     try:
         statuses = [workers[n % 2].post("/login", data={"email": "admin@example.cn",
@@ -221,3 +222,6 @@ def test_throttling_is_shared_through_redis(regions, database_template, tmp_path
         for key in store.scan_iter(match=f"*{prefix}*"):
             store.delete(key)
         store.close()
+        for worker in apps:  # close the workers' own database connections
+            with worker.app_context():
+                db.engine.dispose()
