@@ -3,7 +3,8 @@
 Fills an empty register with realistic, deterministic data for the demo cities
 (``DEMO_CITIES``: 烟台市, 临沂市, 枣庄市 with 滕州市, 绵阳市): organisations of every type with
 valid USCCs, practitioners with valid (and only ever encrypted) ID numbers and qualifications,
-associations, a rubric, published evaluations, demonstration units, sanctions, accounts and
+associations, the default rubric (reused if ``flask evaluation default-rubric`` installed it
+already), published evaluations, demonstration units, sanctions, accounts and
 one ``demo.seed`` audit event. Descriptions end with （演示数据）.
 
 Demo accounts, all with the password ``xinli-demo-2026`` (``accounts.DEMO_PASSWORD``):

@@ -130,9 +130,10 @@ def seed_demo(options: SeedOptions, progress: Progress = silent_progress) -> See
     except PlacesError as error:
         raise SeedError(str(error)) from error
     _check_nothing_in_the_way(cities)
+    existing_rubric = reusable_rubric()
     writer = BulkWriter(db.session)
     try:
-        result = _Seeder(options, cities, writer, progress).run()
+        result = _Seeder(options, cities, writer, progress, existing_rubric).run()
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -153,9 +154,31 @@ def _check_nothing_in_the_way(cities: list[CityProfile]) -> None:
     names = [city.association_name for city in cities]
     taken += db.session.scalars(
         sa.select(Association.name).where(Association.name.in_(names))).all()
-    taken += db.session.scalars(sa.select(Rubric.name).where(Rubric.name == RUBRIC_NAME)).all()
     if taken:
         raise SeedError("Demo records already exist: " + ", ".join(sorted(taken)) + ".")
+
+
+def reusable_rubric() -> Rubric | None:
+    """The shipped default rubric if it is already installed (``flask evaluation
+    default-rubric``, or an earlier seed rolled back after the rubric was kept): the demo
+    evaluations then use it rather than a second rubric of the same name.
+
+    Only version 1 of that name is reused, and only if its criteria (names and maxima, in
+    order) and thresholds are still the shipped ones, since the demo scores are made for
+    them; otherwise SeedError says why.
+    """
+    rubric = db.session.scalars(
+        sa.select(Rubric).where(Rubric.name == RUBRIC_NAME, Rubric.version == 1)).first()
+    if rubric is None:
+        return None
+    criteria = [(criterion.name, float(criterion.max_points)) for criterion in rubric.criteria]
+    shipped = [(name, float(points)) for name, points, _ in CRITERIA]
+    thresholds = {key: float(getattr(rubric, key)) for key in THRESHOLDS}
+    if criteria != shipped or thresholds != {k: float(v) for k, v in THRESHOLDS.items()}:
+        raise SeedError(f"The rubric “{RUBRIC_NAME}” (version 1, id {rubric.id}) exists but "
+                        "its criteria or thresholds differ from the shipped default; the demo "
+                        "evaluations cannot use it.")
+    return rubric
 
 
 def _rng(seed: int, phase: str) -> random.Random:
@@ -172,8 +195,9 @@ class _Seeder:
     """The phases of one seeding run, in foreign-key order."""
 
     def __init__(self, options: SeedOptions, cities: list[CityProfile], writer: BulkWriter,
-                 progress: Progress):
+                 progress: Progress, existing_rubric: Rubric | None = None):
         self.options, self.cities, self.writer, self.progress = options, cities, writer, progress
+        self.existing_rubric = existing_rubric
         self.staff = accounts.DemoStaff()
         self.password_hash = hash_password(accounts.DEMO_PASSWORD)
         self.user_emails: list[str] = []
@@ -215,6 +239,13 @@ class _Seeder:
         self.user_emails.extend(row["email"] for row in rows)
 
     def _rubric(self) -> RubricInfo:
+        """The default rubric: the one already installed, else a new row with its criteria."""
+        if self.existing_rubric is not None:
+            rubric = self.existing_rubric
+            return RubricInfo(rubric.id, tuple((criterion.id, float(criterion.max_points))
+                                               for criterion in rubric.criteria),
+                              float(rubric.excellent_min), float(rubric.good_min),
+                              float(rubric.pass_min))
         take_id = self.writer.take_id
         rubric_id = take_id("rubrics")
         criterion_ids = [take_id("rubric_criteria") for _ in CRITERIA]
