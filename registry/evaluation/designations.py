@@ -27,7 +27,7 @@ from registry.orgs.models import Organisation, OrganisationStatus
 from registry.public.labels import label
 from registry.regions.services import in_region
 from registry.sanctions.models import Sanction, SanctionType
-from registry.validation import ValidationFailed
+from registry.validation import NotFound, StateConflict, ValidationFailed
 
 DEFAULT_SERIOUS_SANCTION_TYPES = (
     SanctionType.SUSPENSION.value, SanctionType.ABNORMAL_LIST.value, SanctionType.EXIT.value,
@@ -39,16 +39,6 @@ REASON_MAX = 500
 BODY_MAX = 120
 
 
-class NotFound(LookupError):
-    """No such organisation or designation."""
-
-
-class StateConflict(Exception):
-    """The record is not in a state that allows this (already revoked, not active …)."""
-
-    def __init__(self, message: object):
-        super().__init__(str(message))
-        self.message = str(message)
 
 
 @dataclass(frozen=True)

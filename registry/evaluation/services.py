@@ -38,7 +38,7 @@ from registry.extensions import db
 from registry.orgs.models import Organisation, OrganisationStatus
 from registry.regions.models import Region
 from registry.regions.services import in_region
-from registry.validation import ValidationFailed
+from registry.validation import NotFound, StateConflict, ValidationFailed
 
 ASSOCIATION_FIELDS = ("name", "region_code", "contact_phone", "website")
 RUBRIC_FIELDS = ("name", "version", "description", "first_cycle", "excellent_min", "good_min",
@@ -53,16 +53,6 @@ REASON_LIMIT = 500
 NAME_LIMIT = 120
 
 
-class StateConflict(Exception):
-    """The record is not in a state that allows the action (HTTP 409); nothing was changed."""
-
-    def __init__(self, message: object):
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-class NotFound(LookupError):
-    """No association, rubric or evaluation with that id (HTTP 404)."""
 
 
 @dataclass(frozen=True)

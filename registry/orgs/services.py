@@ -52,7 +52,7 @@ from registry.practitioners.models import Affiliation
 from registry.public.labels import label
 from registry.regions.services import in_region
 from registry.text import TextProblem, clean_text
-from registry.validation import ValidationFailed
+from registry.validation import NotFound, StateConflict, ValidationFailed
 
 # The organisation edits its registration directly only before it is approved.
 EDITABLE = (OrganisationStatus.DRAFT, OrganisationStatus.REJECTED)
@@ -64,16 +64,6 @@ DECISION_FIELDS = ("status", "decision_reason", "decided_by_id", "decided_at")
 REASON_LIMIT = 500
 
 
-class StateConflict(Exception):
-    """The record is not in a state that allows the action (HTTP 409); nothing was changed."""
-
-    def __init__(self, message: object):
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-class NotFound(LookupError):
-    """No organisation or change request with that id (HTTP 404)."""
 
 
 @dataclass(frozen=True)
