@@ -7,7 +7,6 @@ and every table is emptied after each test, so each test still starts from nothi
 """
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 
@@ -110,9 +109,6 @@ def app(tmp_path, database_template):
         if POSTGRES_URL:
             _empty_all_tables()
         db.engine.dispose()
-    # A connection some test left open is reported here, against that test, rather than
-    # whenever the garbage collector happens to run during a later one.
-    gc.collect()
 
 
 @pytest.fixture
