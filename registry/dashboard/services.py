@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from registry.auth.policy import Action, require
 from registry.evaluation.models import DemonstrationDesignation, Evaluation, EvaluationState
 from registry.extensions import db
+from registry.validation import NotFound
 from registry.orgs.models import Organisation, OrganisationStatus
 from registry.regions.models import Region
 from registry.regions.services import children, get_region, in_region
@@ -28,8 +29,8 @@ DEFAULT_RATE_TARGET = 0.8
 DEFAULT_DEMONSTRATION_TARGET = 100
 
 
-class UnknownRegion(LookupError):
-    """No such region code."""
+class UnknownRegion(NotFound):
+    """No such region code (a 404, like any unknown record)."""
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,12 @@ from registry.auth.views import show_errors
 from registry.dashboard import services
 from registry.dashboard.forms import DesignationForm, RevokeForm
 from registry.evaluation import designations
-from registry.public.errors import error_response
 from registry.validation import ValidationFailed
 
 bp = Blueprint("dashboard", __name__)
 
 _REGION_CODE = re.compile(r"[0-9]{6}")
 _NUMBER = re.compile(r"[0-9]{1,6}")
-
-
-@bp.errorhandler(designations.NotFound)
-@bp.errorhandler(services.UnknownRegion)
-def not_found(error):
-    """An unknown organisation, designation or region is a 404 page."""
-    return error_response(404)
 
 
 def _today() -> date:

@@ -23,17 +23,10 @@ from registry.evaluation.forms import (
 )
 from registry.evaluation.models import EvaluationState, Grade
 from registry.extensions import db
-from registry.public.errors import error_response
 from registry.regions.models import Region, RegionLevel
 from registry.validation import ValidationFailed
 
 bp = Blueprint("evaluation", __name__)
-
-@bp.errorhandler(services.NotFound)
-def not_found(error):
-    """An unknown (or hidden) association, rubric or evaluation is a 404 page."""
-    return error_response(404)
-
 
 @bp.app_context_processor
 def evaluation_helpers() -> dict:

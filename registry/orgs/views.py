@@ -20,16 +20,9 @@ from registry.orgs.forms import (
     RejectForm,
 )
 from registry.orgs.models import ChangeRequestKind
-from registry.public.errors import error_response
 from registry.validation import ValidationFailed
 
 bp = Blueprint("orgs", __name__)
-
-
-@bp.errorhandler(services.NotFound)
-def not_found(error):
-    """An unknown organisation or change request is a 404 page."""
-    return error_response(404)
 
 
 @bp.app_context_processor

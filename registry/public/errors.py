@@ -8,6 +8,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from registry.api.errors import api_error
 from registry.extensions import db
+from registry.validation import NotFound
 
 MESSAGES = {
     400: _l("请求有误，请检查后重试。"),
@@ -28,6 +29,8 @@ LAST_RESORT = "500 服务器出现错误，请稍后再试。 / Internal server 
 def register(app: Flask) -> None:
     """Install the handlers on ``app``."""
     app.register_error_handler(HTTPException, handle_http_error)
+    # A service's "no such record" is a 404 page (JSON under /api/), whichever view raised it.
+    app.register_error_handler(NotFound, lambda error: error_response(404))
     app.register_error_handler(InternalServerError, handle_server_error)
 
 
