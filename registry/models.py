@@ -32,7 +32,9 @@ from registry.regions.models import Region, RegionLevel  # noqa: F401
 from registry.sanctions.models import (  # noqa: F401
     AppealKind,
     AppealStatus,
+    LicenceReferral,
     RecommendationStatus,
+    ReferralOutcome,
     Sanction,
     SanctionAppeal,
     SanctionRecommendation,

@@ -139,3 +139,14 @@ SPECIALTIES = Vocabulary("specialty", [
     Term("elderly", _l("老年心理")),
     Term("severe_mental_illness", _l("严重精神障碍康复")),
 ])
+
+COMPLAINT_CATEGORIES = Vocabulary("complaint_category", [
+    Term("unqualified_practice", _l("无资质或超范围执业")),
+    Term("false_advertising", _l("虚假宣传")),
+    Term("privacy_breach", _l("泄露隐私")),
+    Term("ethics", _l("违反职业伦理")),
+    Term("fees", _l("收费问题")),
+    Term("service_quality", _l("服务质量")),
+    Term("unregistered", _l("未登记或冒用登记信息")),
+    Term("other", _l("其他")),
+])

@@ -21,7 +21,7 @@ from registry.extensions import db
 # Fields that never enter an audit event, whatever a caller passes.
 PRIVATE_FIELDS = frozenset({
     "password_hash", "id_number", "id_number_digest", "id_number_encrypted",
-    "complainant_contact", "token_digest",
+    "complainant_name", "complainant_contact", "token_digest",
 })
 # Serialises writers on PostgreSQL so that two transactions cannot both chain onto the same
 # event; SQLite already admits one writer at a time.

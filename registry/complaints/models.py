@@ -43,18 +43,28 @@ class Complaint(TimestampMixin, db.Model):
         sa.ForeignKey("practitioners.id"), index=True
     )
     region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), nullable=False)
+    category: Mapped[str] = mapped_column(
+        sa.String(32), nullable=False, default="other", server_default="other"
+    )
     summary: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     details: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    complainant_name: Mapped[Optional[str]] = mapped_column(sa.String(60))
-    complainant_contact: Mapped[Optional[str]] = mapped_column(sa.String(120))
+    # Fernet ciphertexts (PII key): only the regulator's pages decrypt them.
+    complainant_name: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    complainant_contact: Mapped[Optional[str]] = mapped_column(sa.String(500))
     status: Mapped[ComplaintStatus] = mapped_column(
         enum_column(ComplaintStatus, "complaint_status"),
         default=ComplaintStatus.RECEIVED,
         nullable=False,
     )
     handled_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    # Referred to the industry association of the jurisdiction, which reports its findings.
+    association_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("associations.id"))
+    referred_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    findings: Mapped[Optional[str]] = mapped_column(sa.Text)
+    findings_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     resolution: Mapped[Optional[str]] = mapped_column(sa.Text)
     closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     organisation = relationship("Organisation")
     practitioner = relationship("Practitioner")
+    association = relationship("Association")

@@ -134,6 +134,8 @@ class SanctionMaker:
                 basis = CIVIL_AFFAIRS_BASIS
         county = plan.county
         decided = local_time(self.rng, starts)
+        # Lifted = credit repaired (信用修复): the repair also ended the public disclosure.
+        lifted = local_time(self.rng, ends) if state is SanctionState.LIFTED and ends else None
         return {
             "id": self.take_id("sanctions"),
             "organisation_id": plan.id,
@@ -146,11 +148,14 @@ class SanctionMaker:
             "deciding_body": deciding_body(county, department),
             "decided_by_id": self.regulators[plan.city.code],
             "recommendation_id": None,
+            "complaint_id": None,
+            "region_code": county.code,
             "starts_on": starts,
             "ends_on": ends,
             "disclosure_until": disclosure,
-            "disclosure_withdrawn_at": None,
+            "disclosure_withdrawn_at": lifted,
             "state": state,
+            "lifted_at": lifted,
             "created_at": decided,
             "updated_at": decided,
         }

@@ -60,6 +60,8 @@ class SanctionRecommendation(TimestampMixin, db.Model):
     practitioner_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("practitioners.id"), index=True
     )
+    # The subject's region when filed: whose regulators see the recommendation.
+    region_code: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("regions.code"), index=True)
     proposed_type: Mapped[SanctionType] = mapped_column(
         enum_column(SanctionType, "recommended_sanction_type"), nullable=False
     )
@@ -80,6 +82,8 @@ class SanctionRecommendation(TimestampMixin, db.Model):
     association = relationship("Association")
     organisation = relationship("Organisation")
     practitioner = relationship("Practitioner")
+    complaint = relationship("Complaint")
+    evaluation = relationship("Evaluation")
 
 
 class SanctionState(enum.Enum):
@@ -124,6 +128,9 @@ class Sanction(TimestampMixin, db.Model):
     recommendation_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("sanction_recommendations.id")
     )
+    complaint_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("complaints.id"))
+    # The subject's region when decided: the jurisdiction and the public list's region filter.
+    region_code: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("regions.code"), index=True)
     starts_on: Mapped[date] = mapped_column(nullable=False)
     ends_on: Mapped[Optional[date]] = mapped_column()
     # Public disclosure (公示期) ends separately from the sanction; NULL means permanent.
@@ -134,9 +141,12 @@ class Sanction(TimestampMixin, db.Model):
         default=SanctionState.IN_FORCE,
         nullable=False,
     )
+    lifted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     organisation = relationship("Organisation")
     practitioner = relationship("Practitioner")
+    recommendation = relationship("SanctionRecommendation", foreign_keys=[recommendation_id])
+    referral = relationship("LicenceReferral", back_populates="sanction", uselist=False)
 
     def is_disclosed(self, on: date) -> bool:
         """Whether the public sees this sanction on ``on``."""
@@ -184,3 +194,41 @@ class SanctionAppeal(TimestampMixin, db.Model):
     decision_reason: Mapped[Optional[str]] = mapped_column(sa.String(500))
 
     sanction = relationship("Sanction")
+
+
+class ReferralOutcome(enum.Enum):
+    """What the market regulator decided on a referral (提请吊销营业执照)."""
+
+    PENDING = "pending"
+    REVOKED = "revoked"  # 营业执照已吊销
+    NOT_REVOKED = "not_revoked"  # 市场监管部门决定不予吊销
+    OTHER = "other"  # 其他处理（如责令变更经营范围）
+
+
+class LicenceReferral(TimestampMixin, db.Model):
+    """The referral of a 提请吊销营业执照 sanction to the market regulator, and its outcome."""
+
+    __tablename__ = "licence_referrals"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "outcome = 'pending' OR outcome_on IS NOT NULL", name="outcome_has_date"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sanctions.id"), nullable=False, unique=True
+    )
+    referred_to: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    referred_on: Mapped[date] = mapped_column(nullable=False)
+    reference_number: Mapped[Optional[str]] = mapped_column(sa.String(80))
+    outcome: Mapped[ReferralOutcome] = mapped_column(
+        enum_column(ReferralOutcome, "referral_outcome"),
+        default=ReferralOutcome.PENDING,
+        nullable=False,
+    )
+    outcome_on: Mapped[Optional[date]] = mapped_column()
+    outcome_note: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+
+    sanction = relationship("Sanction", back_populates="referral")
