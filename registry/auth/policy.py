@@ -43,6 +43,7 @@ class Action(enum.Enum):
     APPEAL_FILE = "appeal.file"
     APPEAL_DECIDE = "appeal.decide"
     COMPLAINT_HANDLE = "complaint.handle"
+    COMPLAINT_FINDINGS = "complaint.findings"  # an association reports on a referred complaint
     # Oversight
     AUDIT_VIEW = "audit.view"
     DASHBOARD_VIEW = "dashboard.view"
@@ -61,7 +62,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.OWN_ACCOUNT,
     }),
     Role.ASSESSOR: frozenset({
-        Action.EVALUATION_SCORE, Action.RECOMMENDATION_FILE, Action.OWN_ACCOUNT,
+        Action.EVALUATION_SCORE, Action.RECOMMENDATION_FILE, Action.COMPLAINT_FINDINGS,
+        Action.OWN_ACCOUNT,
     }),
     Role.REGULATOR: frozenset({
         # Regulators onboard existing lists and correct the register they answer for.

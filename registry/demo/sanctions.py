@@ -9,7 +9,7 @@ import random
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from registry.demo.clock import REFERENCE_DATE, add_years, local_time
+from registry.demo.clock import REFERENCE_DATE, add_years, local_midnight, local_time
 from registry.demo.organisations import OrgPlan
 from registry.demo.places import CountyProfile
 from registry.sanctions.models import SanctionState, SanctionType
@@ -154,6 +154,8 @@ class SanctionMaker:
             "ends_on": ends,
             "disclosure_until": disclosure,
             "disclosure_withdrawn_at": lifted,
+            "disclosure_ended_at": lifted or (local_midnight(disclosure + timedelta(days=1))
+                                             if disclosure < REFERENCE_DATE else None),
             "state": state,
             "lifted_at": lifted,
             "created_at": decided,

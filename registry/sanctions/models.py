@@ -136,6 +136,9 @@ class Sanction(TimestampMixin, db.Model):
     # Public disclosure (公示期) ends separately from the sanction; NULL means permanent.
     disclosure_until: Mapped[Optional[date]] = mapped_column()
     disclosure_withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # When the registry recorded that public disclosure ended (its period ran out, or it was
+    # withdrawn): the change feed and the audit log learn of the end from this step.
+    disclosure_ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     state: Mapped[SanctionState] = mapped_column(
         enum_column(SanctionState, "sanction_state"),
         default=SanctionState.IN_FORCE,
