@@ -132,9 +132,10 @@ def register_commands(app: Flask) -> None:
     from registry.imports.commands import import_cli
     from registry.practitioners.commands import qualifications_cli
     from registry.regions.commands import regions_cli
+    from registry.sanctions.commands import sanctions_cli
 
     for group in (regions_cli, demo_cli, users_cli, audit_cli, qualifications_cli, import_cli,
-                  evaluation_cli):
+                  evaluation_cli, sanctions_cli):
         app.cli.add_command(group)
 
 

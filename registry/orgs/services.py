@@ -483,14 +483,25 @@ def _apply_changes(actor, organisation: Organisation, change: ChangeRequest) -> 
                before=old, after=new, region_code=organisation.region_code)
 
 
-def _exit(actor, organisation: Organisation) -> None:
-    """Active|suspended → exited; the organisation's current affiliations end today."""
+def exit_organisation(actor, organisation: Organisation, reason: str, on: date) -> None:
+    """Active|suspended → exited as a step of another use case (an exit sanction, possibly
+    applied by the scheduler with ``actor`` None): ends the current affiliations on ``on`` and
+    refuses a pending change request with ``reason``. Flushes; the caller commits."""
+    pending = pending_change(organisation)
+    if pending is not None:
+        _decide(actor, pending, ChangeRequestStatus.REJECTED, "change_request.reject", reason)
+    _exit(actor, organisation, on)
+    db.session.flush()
+
+
+def _exit(actor, organisation: Organisation, on: Optional[date] = None) -> None:
+    """Active|suspended → exited; the organisation's current affiliations end ``on`` (today)."""
     before = snapshot(organisation, STATUS_FIELDS)
     organisation.status = OrganisationStatus.EXITED
     organisation.exited_at = utcnow()
     record("organisation.exit", "organisation", organisation.id, actor=actor, before=before,
            after=snapshot(organisation, STATUS_FIELDS), region_code=organisation.region_code)
-    today = _today()
+    today = on or _today()
     current = db.session.scalars(
         sa.select(Affiliation).where(Affiliation.organisation_id == organisation.id,
                                      Affiliation.end_date.is_(None)).order_by(Affiliation.id)
@@ -508,7 +519,7 @@ def _decide(actor, change: ChangeRequest, status: ChangeRequestStatus, action: s
     before = snapshot(change, DECISION_FIELDS)
     change.status = status
     change.decision_reason = reason
-    change.decided_by_id = actor.id
+    change.decided_by_id = actor.id if actor is not None else None
     change.decided_at = utcnow()
     old, new = changed_fields(before, snapshot(change, DECISION_FIELDS))
     record(action, "change_request", change.id, actor=actor, before=old,

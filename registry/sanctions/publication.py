@@ -17,8 +17,11 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
-from registry.sanctions.models import Sanction, SanctionType
+from registry.extensions import db
+from registry.regions.services import in_region
+from registry.sanctions.models import Sanction, SanctionState, SanctionType
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,41 @@ def disclosed_condition(today: date):
         Sanction.starts_on <= today,
         sa.or_(Sanction.disclosure_until.is_(None), Sanction.disclosure_until >= today),
     )
+
+
+def public_sanctions(today: date, region: Optional[str] = None,
+                     sanction_type: Optional[SanctionType] = None,
+                     subject_kind: Optional[str] = None):
+    """The query behind the public list (惩戒公示): sanctions in disclosure, newest first,
+    inside ``region`` (a code prefix), of one type, about organisations or practitioners."""
+    query = (sa.select(Sanction).where(disclosed_condition(today))
+             .options(joinedload(Sanction.organisation), joinedload(Sanction.practitioner))
+             .order_by(Sanction.decision_date.desc(), Sanction.id.desc()))
+    if region:
+        query = query.where(in_region(Sanction.region_code, region))
+    if sanction_type is not None:
+        query = query.where(Sanction.sanction_type == sanction_type)
+    if subject_kind == "organisation":
+        query = query.where(Sanction.organisation_id.is_not(None))
+    elif subject_kind == "practitioner":
+        query = query.where(Sanction.practitioner_id.is_not(None))
+    return query
+
+
+def practitioner_status(practitioner_id: int, today: date) -> str:
+    """A practitioner's public status from their sanctions: ``exited`` (an exit in force),
+    ``suspended`` (a suspension running today) or ``active``."""
+    in_force = Sanction.state == SanctionState.IN_FORCE
+    started = Sanction.starts_on <= today
+    kinds = dict(db.session.execute(
+        sa.select(Sanction.sanction_type, sa.func.count())
+        .where(Sanction.practitioner_id == practitioner_id, in_force, started,
+               Sanction.sanction_type.in_((SanctionType.EXIT, SanctionType.SUSPENSION)),
+               sa.or_(Sanction.ends_on.is_(None), Sanction.ends_on >= today))
+        .group_by(Sanction.sanction_type)).all())
+    if kinds.get(SanctionType.EXIT):
+        return "exited"
+    if kinds.get(SanctionType.SUSPENSION):
+        return "suspended"
+    return "active"
+
