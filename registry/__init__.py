@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.practitioners.views import bp as practitioners_bp
     from registry.practitioners.views import certificates_bp
     from registry.public.views import bp as public_bp
+    from registry.sanctions.views import bp as sanctions_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(sanctions_bp)
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
     from registry.api.auth import refuse_malformed_json

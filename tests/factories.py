@@ -205,7 +205,7 @@ def make_sanction(organisation: Organisation, **values) -> Sanction:
         sanction_type=SanctionType.WARNING, facts="未按规定公示收费标准。",
         legal_basis="《中华人民共和国精神卫生法》第二十三条", decision_number="烟卫罚〔2026〕12号",
         decision_date=today, deciding_body="烟台市卫生健康委员会", starts_on=today,
-        disclosure_until=today + timedelta(days=365),
+        disclosure_until=today + timedelta(days=365), region_code=organisation.region_code,
     )
     defaults.update(values)
     sanction = Sanction(organisation_id=organisation.id, **defaults)

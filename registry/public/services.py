@@ -32,6 +32,7 @@ from registry.practitioners.models import (
 from registry.regions.models import Region
 from registry.regions.services import ancestors, children, in_region
 from registry.sanctions.models import Sanction
+from registry.sanctions.publication import disclosed_condition, practitioner_status
 
 T = TypeVar("T")
 
@@ -137,6 +138,7 @@ class PractitionerProfile:
     past_affiliations: list[Affiliation]
     qualifications: list[Qualification]
     sanctions: list[Sanction]
+    status: str = "active"  # active | suspended | exited, from the practitioner's sanctions
 
 
 # --- home and region navigation -------------------------------------------------------------
@@ -366,11 +368,10 @@ def disclosed_sanctions(today: date, organisation_id: Optional[int] = None,
         raise ValueError("give exactly one of organisation_id and practitioner_id")
     subject = (Sanction.organisation_id == organisation_id if organisation_id is not None
                else Sanction.practitioner_id == practitioner_id)
-    sanctions = db.session.scalars(
-        sa.select(Sanction).where(subject)
+    return list(db.session.scalars(
+        sa.select(Sanction).where(subject, disclosed_condition(today))
         .order_by(Sanction.decision_date.desc(), Sanction.id.desc())
-    )
-    return [sanction for sanction in sanctions if sanction.is_disclosed(today)]
+    ))
 
 
 def current_staff(organisation_id: int) -> list[StaffMember]:
@@ -431,6 +432,7 @@ def practitioner_profile(practitioner_id: int, today: date) -> Optional[Practiti
         past_affiliations=[a for a in affiliations if not a.is_current],
         qualifications=qualifications,
         sanctions=disclosed_sanctions(today, practitioner_id=practitioner.id),
+        status=practitioner_status(practitioner.id, today),
     )
 
 

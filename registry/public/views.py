@@ -65,7 +65,10 @@ def region(code: str):
 @bp.route("/organisations/<int:organisation_id>")
 def organisation(organisation_id: int):
     """The public page of an active, suspended or exited organisation."""
+    from registry.sanctions.services import refresh_organisation
+
     today = _today()
+    refresh_organisation(organisation_id, today)  # a suspension that ended is over today
     profile = services.organisation_profile(organisation_id, today)
     if profile is None:
         abort(404)

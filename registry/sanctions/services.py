@@ -391,11 +391,12 @@ def _in_force(organisation_id: int, today: date) -> list[Sanction]:
         Sanction.sanction_type.in_((SanctionType.SUSPENSION, SanctionType.EXIT)))))
 
 
-def _wanted_status(organisation: Organisation,
-                   today: date) -> tuple[OrganisationStatus, Optional[date], Optional[Sanction]]:
-    """What the sanctions make the status on ``today``: (status, suspended to, the exit)."""
+def _wanted_status(organisation: Organisation, today: date
+                   ) -> tuple[OrganisationStatus, Optional[datetime], Optional[Sanction]]:
+    """What the sanctions make the status on ``today``: (status, ``suspended_until``, the
+    exit sanction)."""
     if organisation.status not in REGISTERED:
-        return organisation.status, None, None
+        return organisation.status, organisation.suspended_until, None
     sanctions = _in_force(organisation.id, today)
     exits = [s for s in sanctions if s.sanction_type is SanctionType.EXIT]
     if exits:
@@ -403,19 +404,27 @@ def _wanted_status(organisation: Organisation,
     ends = [s.ends_on for s in sanctions if s.sanction_type is SanctionType.SUSPENSION
             and s.ends_on is not None and s.ends_on >= today]
     if ends:
-        return OrganisationStatus.SUSPENDED, max(ends), None
+        return OrganisationStatus.SUSPENDED, _local_midnight(max(ends)), None
+    if organisation.status is OrganisationStatus.SUSPENDED and not _ever_suspended(organisation):
+        # Suspended by some other record than a sanction here (an import, say): left alone.
+        return organisation.status, organisation.suspended_until, None
     return OrganisationStatus.ACTIVE, None, None
+
+
+def _ever_suspended(organisation: Organisation) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        Sanction.organisation_id == organisation.id,
+        Sanction.sanction_type == SanctionType.SUSPENSION)) > 0
 
 
 def _apply_status(actor, organisation: Organisation, today: date) -> Optional[str]:
     """Bring the status in line with the sanctions; the audit action taken, or None."""
-    status, until, exit_sanction = _wanted_status(organisation, today)
+    status, until_at, exit_sanction = _wanted_status(organisation, today)
     if status is OrganisationStatus.EXITED and organisation.status is not status:
         reason = _l("机构已被退出登记（%(number)s）。", number=exit_sanction.decision_number)
         org_services.exit_organisation(actor, organisation, str(reason),
                                        exit_sanction.starts_on)
         return "organisation.exit"
-    until_at = _local_midnight(until) if until is not None else None
     if status is organisation.status and organisation.suspended_until == until_at:
         return None
     if status not in REGISTERED:
@@ -453,8 +462,7 @@ def refresh_organisation(organisation_id: int, today: Optional[date] = None) -> 
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation.status not in REGISTERED:
         return False
-    wanted, until, _ = _wanted_status(organisation, today)
-    until_at = _local_midnight(until) if until is not None else None
+    wanted, until_at, _ = _wanted_status(organisation, today)
     if wanted is organisation.status and organisation.suspended_until == until_at:
         return False
     organisation = org_services._organisation(organisation_id, lock=True)

@@ -116,3 +116,35 @@ def subject_of(record: Any, actor: Any = None) -> Subject:
     if record.organisation_id is not None:
         return organisation_subject(record.organisation)
     return practitioner_subject(record.practitioner, actor)
+
+
+def find_subjects(actor: Any, kind: str, text: Any, limit: int = 20) -> list[Subject]:
+    """Organisations (by USCC or part of the name) or practitioners (by name or certificate
+    number) inside the officer's jurisdiction, for choosing whom a decision concerns."""
+    from registry.orgs.models import PUBLIC_STATUSES
+    from registry.practitioners.models import Qualification
+    from registry.regions.services import in_region
+    from registry.text import normalise
+
+    term = normalise(text)
+    if len(term) < 2:
+        return []
+    everywhere = getattr(actor, "role", None) is Role.ADMIN
+    if kind == ORGANISATION:
+        query = (sa.select(Organisation)
+                 .where(Organisation.status.in_(PUBLIC_STATUSES),
+                        sa.or_(Organisation.uscc == term.upper(),
+                               Organisation.name.contains(term, autoescape=True)))
+                 .order_by(Organisation.name, Organisation.id).limit(limit))
+        if not everywhere:
+            query = query.where(in_region(Organisation.region_code, actor.region_code))
+        return [organisation_subject(o) for o in db.session.scalars(query)]
+    by_certificate = sa.select(Qualification.practitioner_id).where(
+        Qualification.certificate_number == term.upper())
+    query = (sa.select(Practitioner).join(Affiliation)
+             .join(Organisation, Organisation.id == Affiliation.organisation_id)
+             .where(sa.or_(Practitioner.name == term, Practitioner.id.in_(by_certificate)))
+             .order_by(Practitioner.name, Practitioner.id).limit(limit))
+    if not everywhere:
+        query = query.where(in_region(Organisation.region_code, actor.region_code))
+    return [practitioner_subject(p, actor) for p in db.session.scalars(query).unique()]
