@@ -23,6 +23,7 @@ from registry.auth.models import User
 from registry.auth.passwords import hash_password
 from registry.database import utcnow
 from registry.demo import accounts
+from registry.demo.casework import CaseworkMaker
 from registry.demo.clock import REFERENCE_DATE
 from registry.demo.evaluations import (
     CRITERIA,
@@ -56,7 +57,12 @@ from registry.orgs.models import (
     OrganisationStatus,
 )
 from registry.practitioners.models import Affiliation, Practitioner, Qualification
-from registry.sanctions.models import Sanction
+from registry.sanctions.models import (
+    LicenceReferral,
+    Sanction,
+    SanctionAppeal,
+    SanctionRecommendation,
+)
 from registry.search.models import OutboxOperation, SearchOutbox
 
 DEFAULT_ORGS = 500
@@ -299,7 +305,13 @@ class _Seeder:
 
     def _sanctions(self, plans: list[OrgPlan]) -> None:
         maker = SanctionMaker(self._rng("sanctions"), self.writer.take_id, self.staff.regulators)
-        self.writer.insert(Sanction, maker.rows_for(plans))
+        sanctions = maker.rows_for(plans)
+        casework = CaseworkMaker(self._rng("casework"), self.writer.take_id, self.staff,
+                                 self.staff.associations).rows_for(plans, sanctions)
+        self.writer.insert(SanctionRecommendation, casework.recommendations)
+        self.writer.insert(Sanction, sanctions)
+        self.writer.insert(SanctionAppeal, casework.appeals)
+        self.writer.insert(LicenceReferral, casework.referrals)
 
     def _change_requests(self, plans: list[OrgPlan]) -> None:
         """Pending changes awaiting review: every demo organisation account's active
@@ -338,6 +350,9 @@ class _Seeder:
                 "evaluations": counts["evaluations"], "scores": counts["scores"],
                 "designations": counts["demonstration_designations"],
                 "sanctions": counts["sanctions"], "associations": counts["associations"],
+                "recommendations": counts.get("sanction_recommendations", 0),
+                "appeals": counts.get("sanction_appeals", 0),
+                "referrals": counts.get("licence_referrals", 0),
                 "rubrics": counts["rubrics"], "users": counts["users"],
                 "change_requests": counts.get("change_requests", 0),
             },
