@@ -64,6 +64,10 @@ class Config:
     DEMONSTRATION_MAX_CYCLE_AGE = 1  # the 优秀 evaluation's cycle must be ≥ this year − N
     PRACTICE_BASE_MIN_PRACTITIONERS = 5
     SERIOUS_SANCTION_TYPES = ("suspension", "abnormal_list", "exit", "licence_revocation_referral")
+    # Sanctions (issue 6): appeals within this many days of the decision (行政复议: 60);
+    # per-type disclosure rules override registry/sanctions/publication.py's defaults.
+    APPEAL_DEADLINE_DAYS = 60
+    SANCTION_DISCLOSURE_RULES: dict = {}
     EVALUATION_RATE_TARGET = 0.8  # 社会心理咨询机构评估率 (Yantai plan: 80%)
     DEMONSTRATION_TARGET = 100  # 示范心理咨询机构 (Yantai plan: 100)
     # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
