@@ -31,7 +31,13 @@ from registry.sanctions.forms import (
     SanctionForm,
     type_choices,
 )
-from registry.sanctions.models import AppealKind, AppealStatus, SanctionState, SanctionType
+from registry.sanctions.models import (
+    AppealKind,
+    AppealStatus,
+    LicenceReferral,
+    SanctionState,
+    SanctionType,
+)
 from registry.sanctions.subjects import KINDS, find_subjects
 from registry.validation import StateConflict, ValidationFailed
 
@@ -272,8 +278,6 @@ def sanction_detail(sanction_id: int):
 def referral_outcome(referral_id: int):
     """Record what the market regulator decided."""
     form = ReferralOutcomeForm()
-    from registry.sanctions.models import LicenceReferral
-
     referral = db.session.get(LicenceReferral, referral_id) or abort(404)
     try:
         services.record_referral_outcome(current_user, referral_id, {
