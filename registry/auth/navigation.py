@@ -30,6 +30,8 @@ WORKBENCH = (
     Link("imports.index", _l("批量导入"), Action.ORG_REVIEW),
     Link("dashboard.coverage", _l("评估覆盖率"), Action.DASHBOARD_VIEW),
     Link("dashboard.designation_list", _l("示范单位认定"), Action.DESIGNATION_MANAGE),
+    Link("complaints.queue", _l("投诉处理"), Action.COMPLAINT_HANDLE),
+    Link("complaints.referred", _l("协会核查投诉"), Action.COMPLAINT_FINDINGS),
     Link("auth.accounts", _l("账号管理"), Action.ACCOUNT_MANAGE),
     Link("evaluation.associations", _l("行业协会"), Action.ASSOCIATION_MANAGE),
     Link("evaluation.rubrics", _l("评估细则"), Action.RUBRIC_MANAGE),

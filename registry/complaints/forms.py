@@ -54,9 +54,13 @@ class ReferForm(FlaskForm):
 class CloseForm(FlaskForm):
     """How the complaint ends, and the outcome text the complainant reads."""
 
-    outcome = SelectField(_l("办结结果"), validate_choice=False, choices=[
-        ("resolved", _l("投诉属实，已处理")), ("dismissed", _l("投诉不成立，不予支持"))])
+    outcome = SelectField(_l("办结结果"), validate_choice=False)
     resolution = TextAreaField(_l("办结意见（投诉人可见）"), render_kw={"rows": 4})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [("resolved", _l("投诉属实，已处理")),
+                                ("dismissed", _l("投诉不成立，不予支持"))]
 
 
 class FindingsForm(FlaskForm):
