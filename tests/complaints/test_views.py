@@ -232,3 +232,9 @@ def test_workbench_links(client, world, auth):
     auth.login("assessor@example.cn")
     page = client.get("/account").get_data(as_text=True)
     assert 'href="/complaints/referred"' in page and 'href="/complaints">' not in page
+
+
+def test_the_form_speaks_english_when_asked(client, world):
+    page = client.get(_new_url(world) + "&lang=en").get_data(as_text=True)
+
+    assert "Submit the complaint" in page and "Leave this field empty" in page
