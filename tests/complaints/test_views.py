@@ -238,3 +238,4 @@ def test_the_form_speaks_english_when_asked(client, world):
     page = client.get(_new_url(world) + "&lang=en").get_data(as_text=True)
 
     assert "Submit the complaint" in page and "Leave this field empty" in page
+
