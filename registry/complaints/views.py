@@ -124,26 +124,26 @@ def track():
 
 # --- regulators and associations -------------------------------------------------------------
 
+def _list_page(list_service, default_status: str, heading: str):
+    """A list of complaints filtered by ``?status=`` (the same page for both lists)."""
+    status = request.args.get("status", default_status)
+    return render_template("complaints/queue.html", rows=list_service(current_user, status),
+                           status=status, statuses=list(ComplaintStatus),
+                           endpoint=request.endpoint, heading=heading)
+
+
 @bp.route("/complaints")
 @login_required
 def queue():
     """投诉处理: the complaints of the regulator's jurisdiction, oldest open first."""
-    status = request.args.get("status", "open")
-    rows = services.complaint_queue(current_user, status)
-    return render_template("complaints/queue.html", rows=rows, status=status,
-                           statuses=list(ComplaintStatus), endpoint="complaints.queue",
-                           heading=_("投诉处理"))
+    return _list_page(services.complaint_queue, "open", _("投诉处理"))
 
 
 @bp.route("/complaints/referred")
 @login_required
 def referred():
     """The complaints referred to the assessor's association."""
-    status = request.args.get("status", "all")
-    rows = services.referred_complaints(current_user, status)
-    return render_template("complaints/queue.html", rows=rows, status=status,
-                           statuses=list(ComplaintStatus), endpoint="complaints.referred",
-                           heading=_("转交核查的投诉"))
+    return _list_page(services.referred_complaints, "all", _("转交核查的投诉"))
 
 
 def _detail_page(complaint_id: int, status: int = 200, problem: str | None = None,

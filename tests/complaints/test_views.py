@@ -89,7 +89,6 @@ def test_filing_is_rate_limited_per_address(app, client, world):
     app.config["COMPLAINT_LIMIT"] = "2 per hour"
     for _ in range(2):
         assert client.post(_new_url(world), data=form_values()).status_code == 302
-    # Typing errors cost nothing; a third filing is refused.
     response = client.post(_new_url(world), data=form_values())
 
     assert response.status_code == 429
@@ -239,3 +238,15 @@ def test_the_form_speaks_english_when_asked(client, world):
 
     assert "Submit the complaint" in page and "Leave this field empty" in page
 
+
+
+def test_a_practitioner_without_an_organisation_cannot_be_routed(client, world):
+    loner = factories.make_practitioner()
+    factories.make_qualification(loner)
+    db.session.commit()
+
+    response = client.get(f"/complaints/new?practitioner={loner.id}")
+
+    assert response.status_code == 409
+    assert "无法确定受理投诉的主管部门" in response.get_data(as_text=True)
+    assert 'name="summary"' not in response.get_data(as_text=True)
