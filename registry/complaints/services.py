@@ -29,9 +29,10 @@ from registry.complaints.models import Complaint, ComplaintStatus
 from registry.database import utcnow
 from registry.evaluation.models import Association
 from registry.extensions import db
+# The one loader of the PII key (practitioners' ID numbers use the same key).
 from registry.practitioners.identity import _key as pii_key
 from registry.public.services import practitioner_profile, public_organisation
-from registry.regions.services import in_region
+from registry.regions.services import ancestors, get_region, in_region
 from registry.sanctions.models import Sanction, SanctionRecommendation
 from registry.text import TextProblem, clean_text
 from registry.validation import NotFound, StateConflict, ValidationFailed
@@ -99,6 +100,7 @@ class ComplaintDetail:
 
     complaint: Complaint
     subject_name: str
+    region_path: str  # 山东省 烟台市 芝罘区
     complainant_name: Optional[str]
     complainant_contact: Optional[str]
     shows_complainant: bool
@@ -319,6 +321,7 @@ def complaint_detail(actor, complaint_id: int) -> ComplaintDetail:
     return ComplaintDetail(
         complaint=complaint,
         subject_name=subject_name(complaint),
+        region_path=" ".join(region.name for region in ancestors(get_region(complaint.region_code))),
         complainant_name=decrypt_private(complaint.complainant_name) if regulator else None,
         complainant_contact=decrypt_private(complaint.complainant_contact) if regulator else None,
         shows_complainant=regulator,

@@ -250,3 +250,10 @@ def test_a_practitioner_without_an_organisation_cannot_be_routed(client, world):
     assert response.status_code == 409
     assert "无法确定受理投诉的主管部门" in response.get_data(as_text=True)
     assert 'name="summary"' not in response.get_data(as_text=True)
+
+
+def test_the_detail_page_names_the_region(client, world, auth):
+    complaint = file(world)
+    auth.login("regulator@example.cn")
+
+    assert "山东省 烟台市 芝罘区" in client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
