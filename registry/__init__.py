@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.api.views import bp as api_bp
     from registry.audit.views import bp as audit_bp
     from registry.auth.views import bp as auth_bp
+    from registry.complaints.views import bp as complaints_bp
     from registry.evaluation.views import bp as evaluation_bp
     from registry.dashboard.views import bp as dashboard_bp
     from registry.imports.views import bp as imports_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(sanctions_bp)
+    app.register_blueprint(complaints_bp)
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
     from registry.api.auth import refuse_malformed_json

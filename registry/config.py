@@ -60,6 +60,9 @@ class Config:
     QUALIFICATION_VERIFIERS = ("regulator",)
     # Certificate look-ups (page and API together) per client address.
     CERTIFICATE_LOOKUP_LIMIT = "30 per minute"
+    # Complaints filed, and tracking look-ups, per client address (no CAPTCHA: a honeypot too).
+    COMPLAINT_LIMIT = os.environ.get("COMPLAINT_LIMIT", "5 per hour;20 per day")
+    COMPLAINT_TRACK_LIMIT = os.environ.get("COMPLAINT_TRACK_LIMIT", "20 per minute;200 per day")
     # Evaluation and eligibility (issue 5): thresholds are configuration, not code.
     DEMONSTRATION_MAX_CYCLE_AGE = 1  # the 优秀 evaluation's cycle must be ≥ this year − N
     PRACTICE_BASE_MIN_PRACTITIONERS = 5

@@ -35,6 +35,8 @@ WORKBENCH = (
     Link("sanctions.recommendation_queue", _l("建议审查"), Action.RECOMMENDATION_DECIDE),
     Link("sanctions.sanction_list", _l("惩戒管理"), Action.SANCTION_RECORD),
     Link("sanctions.appeal_queue", _l("申诉审查"), Action.APPEAL_DECIDE),
+    Link("complaints.queue", _l("投诉处理"), Action.COMPLAINT_HANDLE),
+    Link("complaints.referred", _l("协会核查投诉"), Action.COMPLAINT_FINDINGS),
     Link("auth.accounts", _l("账号管理"), Action.ACCOUNT_MANAGE),
     Link("evaluation.associations", _l("行业协会"), Action.ASSOCIATION_MANAGE),
     Link("evaluation.rubrics", _l("评估细则"), Action.RUBRIC_MANAGE),

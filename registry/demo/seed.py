@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from registry.audit.services import record
 from registry.auth.models import User
 from registry.auth.passwords import hash_password
+from registry.complaints.models import Complaint
 from registry.database import utcnow
 from registry.demo import accounts
 from registry.demo.casework import CaseworkMaker
 from registry.demo.clock import REFERENCE_DATE
+from registry.demo.complaints import ComplaintMaker, Subject
 from registry.demo.evaluations import (
     CRITERIA,
     RUBRIC_NAME,
@@ -220,6 +222,7 @@ class _Seeder:
         self._evaluations(plans, rubric)
         self._sanctions(plans)
         self._change_requests(plans)
+        self._complaints(plans)
         self.writer.reset_sequences()
         result = self._result(plans)
         record("demo.seed", "database", actor_role="system", after=self._summary(result))
@@ -338,6 +341,22 @@ class _Seeder:
             })
         self.writer.insert(ChangeRequest, rows)
 
+    def _complaints(self, plans: list[OrgPlan]) -> None:
+        """Complaints from the public in every state, about organisations and practitioners."""
+        maker = ComplaintMaker(self._rng("complaints"), self.writer.take_id, self.staff)
+        picked = maker.pick(maker.candidates(plans))
+        ids = sorted({plan.id for plan in picked})
+        working: dict[int, list[int]] = {}
+        for start in range(0, len(ids), 500):  # well inside every driver's parameter limit
+            for organisation_id, practitioner_id in db.session.execute(
+                    sa.select(Affiliation.organisation_id, Affiliation.practitioner_id)
+                    .where(Affiliation.end_date.is_(None),
+                           Affiliation.organisation_id.in_(ids[start:start + 500]))
+                    .order_by(Affiliation.organisation_id, Affiliation.practitioner_id)):
+                working.setdefault(organisation_id, []).append(practitioner_id)
+        subjects = [Subject(plan, tuple(working.get(plan.id, ()))) for plan in picked]
+        self.writer.insert(Complaint, maker.rows_for(subjects))
+
     def _result(self, plans: list[OrgPlan]) -> SeedResult:
         statuses: dict[str, int] = {}
         for plan in plans:
@@ -355,6 +374,7 @@ class _Seeder:
                 "referrals": counts.get("licence_referrals", 0),
                 "rubrics": counts["rubrics"], "users": counts["users"],
                 "change_requests": counts.get("change_requests", 0),
+                "complaints": counts.get("complaints", 0),
             },
             statuses=dict(sorted(statuses.items())),
             cities=[city.code for city in self.cities],

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from registry.auth.models import User
+from registry.complaints.models import Complaint
 from registry.demo.seed import SeedOptions, SeedResult, seed_demo
 from registry.evaluation.models import Evaluation
 from registry.extensions import db
@@ -48,6 +49,8 @@ def data_digest() -> str:
         sa.select(Sanction.decision_number, Sanction.sanction_type, Sanction.disclosure_until)
         .order_by(Sanction.decision_number),
         sa.select(User.email, User.role).order_by(User.email),
+        sa.select(Complaint.reference, Complaint.status, Complaint.category,
+                  Complaint.region_code, Complaint.created_at).order_by(Complaint.reference),
     ]
     digest = hashlib.sha256()
     for query in queries:
