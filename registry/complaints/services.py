@@ -30,7 +30,7 @@ from registry.database import utcnow
 from registry.evaluation.models import Association
 from registry.extensions import db
 # The one loader of the PII key (practitioners' ID numbers use the same key).
-from registry.practitioners.identity import _key as pii_key
+from registry.practitioners.identity import pii_key
 from registry.public.services import practitioner_profile, public_organisation
 from registry.regions.services import ancestors, get_region, in_region
 from registry.sanctions.models import Sanction, SanctionRecommendation

@@ -37,18 +37,19 @@ def normalise_id_number(number: str) -> str:
         raise InvalidIdNumber("身份证号码无效") from error
 
 
-def _key() -> bytes:
+def pii_key() -> bytes:
+    """The PII key (``PII_KEY``): HMAC key of the digests, Fernet key of the ciphertexts."""
     return current_app.config["PII_KEY"].encode("ascii")
 
 
 def id_number_digest(number: str) -> str:
     """HMAC-SHA256 of the normalised number under the PII key (hex)."""
     normalised = normalise_id_number(number)
-    return hmac.new(_key(), normalised.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(pii_key(), normalised.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def protect_id_number(number: str) -> ProtectedIdNumber:
     """The digest and the Fernet-encrypted number, ready to store."""
     normalised = normalise_id_number(number)
-    digest = hmac.new(_key(), normalised.encode("ascii"), hashlib.sha256).hexdigest()
-    return ProtectedIdNumber(digest, Fernet(_key()).encrypt(normalised.encode("ascii")).decode())
+    digest = hmac.new(pii_key(), normalised.encode("ascii"), hashlib.sha256).hexdigest()
+    return ProtectedIdNumber(digest, Fernet(pii_key()).encrypt(normalised.encode("ascii")).decode())
