@@ -9,12 +9,16 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
 from registry.api.errors import api_error
+from registry.api.schemas import MAX_ID
 from registry.auth.policy import PermissionDenied
 from registry.disclosure.queries import last_change
 from registry.public.services import PageOutOfRange
 from registry.validation import StateConflict, ValidationFailed
 
 READ_METHODS = ("GET", "HEAD")
+# Record ids in URLs: digits up to the largest id a 32-bit primary key holds; a larger number is
+# a 404 from routing rather than a database overflow.
+ID = f"int(max={MAX_ID})"
 # What a browser script may send on a cross-origin read, and read back from the answer.
 CORS_REQUEST_HEADERS = "Accept, Accept-Language, If-None-Match, If-Modified-Since"
 CORS_EXPOSED_HEADERS = "ETag, Last-Modified, Content-Language"

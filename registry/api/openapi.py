@@ -24,7 +24,8 @@ from marshmallow import Schema
 
 API_PREFIX = "/api/v1"
 OPENAPI_VERSION = "3.0.3"
-_CONVERTER = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+_CONVERTER = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+_MAX = re.compile(r"max\s*=\s*(\d+)")
 _TYPES = {"int": "integer", "float": "number"}
 _EXTRA_SCHEMAS: dict[str, type[Schema]] = {}
 _METHODS = ("get", "put", "post", "patch", "delete")
@@ -43,6 +44,9 @@ def openapi_path(rule: str) -> tuple[str, list[dict]]:
         schema = {"type": _TYPES.get(match.group("converter") or "", "string")}
         if schema["type"] == "integer":
             schema["minimum"] = 0  # the int converter matches digits only
+            maximum = _MAX.search(match.group("args") or "")
+            if maximum:
+                schema["maximum"] = int(maximum.group(1))
         parameters.append({"in": "path", "name": match.group("name"), "required": True,
                            "schema": schema})
         return "{" + match.group("name") + "}"

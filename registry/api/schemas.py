@@ -332,6 +332,12 @@ _REGION = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"),
                                   "example": "370600"})
 
 
+# Some character that is not white space, as both Python (which counts \x1c-\x1f and \x85)
+# and ECMAScript regular expressions (what OpenAPI's ``pattern`` means) see it.
+MAX_ID = 2**31 - 1  # the largest id a 32-bit primary key holds
+NOT_BLANK = r"^[\s\x1c-\x1f\x85]*[^\s\x1c-\x1f\x85]"
+
+
 class QuerySchema(Schema):
     """A query string: parameters it does not know (``lang``, cache busters) are ignored."""
 
@@ -359,8 +365,8 @@ class SanctionQuerySchema(PagedQuerySchema):
     region = _REGION
     type = fields.Enum(SanctionType, by_value=True)
     subject = fields.String(validate=validate.OneOf(["organisation", "practitioner"]))
-    organisation_id = fields.Integer(validate=validate.Range(min=1))
-    practitioner_id = fields.Integer(validate=validate.Range(min=1))
+    organisation_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    practitioner_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class DemonstrationQuerySchema(PagedQuerySchema):
@@ -380,14 +386,16 @@ class StatsQuerySchema(QuerySchema):
 class CertificateQuerySchema(QuerySchema):
     """``GET /certificates/verify``."""
 
-    number = fields.String(required=True, metadata={"description": "证书编号"})
-    name = fields.String(required=True, metadata={"description": "持证人姓名"})
+    number = fields.String(required=True, validate=validate.Regexp(NOT_BLANK),
+                           metadata={"description": "证书编号"})
+    name = fields.String(required=True, validate=validate.Regexp(NOT_BLANK),
+                         metadata={"description": "持证人姓名"})
 
 
 class ChangesQuerySchema(QuerySchema):
     """``GET /changes``."""
 
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID),
                            metadata={"description": "the cursor of the last change seen (0: from "
                                                     "the beginning)"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

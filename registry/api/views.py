@@ -114,7 +114,7 @@ def certificate_verify():
     return jsonify(answer.as_dict())
 
 
-@bp.get("/organisations/<int:organisation_id>")
+@bp.get(f"/organisations/<{http.ID}:organisation_id>")
 def organisation(organisation_id: int):
     """An organisation's public record.
     ---
@@ -135,7 +135,7 @@ def organisation(organisation_id: int):
     return http.read_response(s.OrganisationDetailSchema().dump(profile), today)
 
 
-@bp.get("/practitioners/<int:practitioner_id>")
+@bp.get(f"/practitioners/<{http.ID}:practitioner_id>")
 def practitioner(practitioner_id: int):
     """A practitioner's public record.
     ---
@@ -181,7 +181,7 @@ def sanction_list():
     return http.read_response(s.SanctionPageSchema().dump(_page(page)), today)
 
 
-@bp.get("/sanctions/<int:sanction_id>")
+@bp.get(f"/sanctions/<{http.ID}:sanction_id>")
 def sanction(sanction_id: int):
     """One sanction in disclosure.
     ---

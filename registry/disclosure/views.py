@@ -7,6 +7,7 @@ from typing import Optional
 from flask import Blueprint, Response, abort, render_template, request, send_file, \
     stream_with_context, url_for
 
+from registry.api.http import ID
 from registry.database import utcnow
 from registry.disclosure import fhir, formats
 from registry.disclosure.datasets import DATASETS
@@ -90,7 +91,7 @@ def feed(name: str):
                     content_type="application/atom+xml; charset=utf-8")
 
 
-@bp.get("/organisations/<int:organisation_id>/notice")
+@bp.get(f"/organisations/<{ID}:organisation_id>/notice")
 def notice(organisation_id: int):
     """The printable A5 registration notice (登记公示牌) with the page's QR code."""
     today = local_today()
