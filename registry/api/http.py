@@ -12,6 +12,7 @@ from registry.api.errors import api_error
 from registry.api.schemas import MAX_ID
 from registry.auth.policy import PermissionDenied
 from registry.disclosure.queries import last_change
+from registry.extensions import db
 from registry.public.services import PageOutOfRange
 from registry.validation import StateConflict, ValidationFailed
 
@@ -37,8 +38,32 @@ def parse_query(schema: Schema) -> dict:
     try:
         return schema.load(request.args)
     except ValidationError as error:
-        raise BadQuery({key: "; ".join(value) if isinstance(value, list) else str(value)
-                        for key, value in error.normalized_messages().items()}) from error
+        raise BadQuery(_flatten(error.normalized_messages())) from error
+
+
+def parse_body(schema: Schema) -> dict:
+    """The JSON body loaded by ``schema``: not a JSON object → 400; a field of the wrong
+    type, missing or unknown → 422 with fields (as the services' own refusals)."""
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict):
+        raise BadQuery({"body": _("请求体应为 JSON 对象。")})
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        raise ValidationFailed(_flatten(error.normalized_messages())) from error
+
+
+def _flatten(messages: dict, prefix: str = "") -> dict:
+    """marshmallow's nested messages as ``a.0.b: message`` pairs (the services' style)."""
+    flat = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = "; ".join(str(item) for item in value) if isinstance(value, list) \
+                else str(value)
+    return flat
 
 
 def read_response(body, today: date, status: int = 200) -> Response:
@@ -83,6 +108,7 @@ def _is_read_preflight() -> bool:
 
 
 def _validation_failed(error: ValidationFailed):
+    db.session.rollback()  # a service may have flushed part of the refused change
     return api_error(422, "validation_failed", _("提交的数据未通过校验。"), error.errors)
 
 
@@ -91,10 +117,12 @@ def _bad_query(error: BadQuery):
 
 
 def _permission_denied(error: PermissionDenied):
+    db.session.rollback()
     return api_error(403, "forbidden", error.message)
 
 
 def _state_conflict(error: StateConflict):
+    db.session.rollback()
     return api_error(409, "conflict", error.message)
 
 

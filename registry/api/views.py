@@ -272,3 +272,7 @@ def change_feed():
     page = changes.changes_since(args["since"], args["limit"], today)
     return http.read_response(s.ChangePageSchema().dump(page), today)
 
+
+
+# The writes register on the same blueprint (they import ``bp`` from here).
+from registry.api import writes  # noqa: E402,F401
