@@ -1,18 +1,20 @@
 """The OpenAPI 3 document of ``/api/v1``, generated from the view functions and the marshmallow
 schemas they name.
 
-Every view function mounted under ``/api/v1`` whose docstring has an OpenAPI section (YAML
-after a ``---`` line, keyed by HTTP method, as apispec reads it) is in the document: another
-module adds an endpoint by writing its docstring, nothing else. Schemas are named in the YAML
-by class name (``schema: OrganisationDetailSchema``) and land in ``components.schemas``;
-``register_schema`` adds one that no docstring names. Path parameters come from the URL rule
-(``<int:id>`` → ``{id}``, an integer).
+Every view function mounted under ``/api/v1`` that declares its operation is in the document:
+with the ``operation(...)`` decorator (one line: summary, query/body/answer schemas, token),
+or with an OpenAPI section in its docstring (YAML after a ``---`` line, keyed by HTTP method,
+as apispec reads it). Another module adds an endpoint by doing either, nothing else. Schemas
+are named by class (or class name) and land in ``components.schemas``; ``register_schema``
+adds one that nothing names. Path parameters come from the URL rule (``<int:id>`` → ``{id}``,
+an integer).
 
 Every operation gets a ``default`` response with the error shape, so any status a client may
 see (400, 401, 403, 404, 409, 413, 422, 429) is documented with the body it carries.
 """
 from __future__ import annotations
 
+import copy
 import re
 
 from apispec import APISpec
@@ -29,6 +31,37 @@ _MAX = re.compile(r"max\s*=\s*(\d+)")
 _TYPES = {"int": "integer", "float": "number"}
 _EXTRA_SCHEMAS: dict[str, type[Schema]] = {}
 _METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def operation(method: str, summary: str, *, answer=None, query=None, body=None,
+              status: int = 200, tag: str = "register", token: bool = False,
+              description: str | None = None):
+    """Declare the OpenAPI operation of a view (put it under the route decorator)."""
+    declared: dict = {"summary": summary, "tags": [tag]}
+    if description:
+        declared["description"] = description
+    if query is not None:
+        declared["parameters"] = [{"in": "query", "schema": query}]
+    if body is not None:
+        declared["requestBody"] = {"content": {"application/json": {"schema": body}}}
+    if token:
+        declared["security"] = [{"bearer": []}]
+    declared["responses"] = {status: {"description": summary, "content": {
+        "application/json": {"schema": answer}}} if answer is not None
+        else {"description": summary}}
+
+    def decorate(view):
+        view.__dict__.setdefault("openapi_operations", {})[method.lower()] = declared
+        return view
+    return decorate
+
+
+def _operations(view) -> dict:
+    """What a view declares: the decorator's operations over its docstring's."""
+    operations = load_operations_from_docstring(view.__doc__ or "")
+    for method, declared in getattr(view, "openapi_operations", {}).items():
+        operations[method] = copy.deepcopy(declared)  # apispec resolves schemas in place
+    return operations
 
 
 def register_schema(name: str, schema: type[Schema]) -> None:
@@ -87,8 +120,8 @@ def build_spec(app: Flask) -> dict:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(API_PREFIX + "/"):
             continue
-        operations = load_operations_from_docstring(app.view_functions[rule.endpoint].__doc__ or "")
-        operations = {method: operation for method, operation in operations.items()
+        declared = _operations(app.view_functions[rule.endpoint])
+        operations = {method: operation for method, operation in declared.items()
                       if method in _METHODS and method.upper() in rule.methods}
         if not operations:
             continue

@@ -91,7 +91,8 @@ class OrganisationSchema(OrganisationRefSchema):
     """The public fields of an organisation (the approved version)."""
 
     uscc = fields.String(required=True, metadata={"description": "统一社会信用代码"})
-    org_type = fields.String(required=True, metadata={"enum": list(vocabulary.ORGANISATION_TYPES.codes)})
+    org_type = fields.String(required=True,
+                             metadata={"enum": list(vocabulary.ORGANISATION_TYPES.codes)})
     org_type_label = _vocabulary_label(vocabulary.ORGANISATION_TYPES, "org_type")
     status_label = _enum_label("status")
     legal_representative = fields.String(allow_none=True)
@@ -128,7 +129,8 @@ class PractitionerRefSchema(Schema):
 class QualificationSchema(Schema):
     """A verified qualification (certificate) as the public sees it."""
 
-    kind = fields.String(required=True, metadata={"enum": list(vocabulary.QUALIFICATION_KINDS.codes)})
+    kind = fields.String(required=True,
+                         metadata={"enum": list(vocabulary.QUALIFICATION_KINDS.codes)})
     kind_label = _vocabulary_label(vocabulary.QUALIFICATION_KINDS, "kind")
     certificate_number = fields.String(required=True)
     issuer = fields.String(allow_none=True)
@@ -287,8 +289,8 @@ class CoverageSchema(Schema):
     region = fields.Nested(RegionSchema, allow_none=True, required=True,
                            metadata={"description": "null: the whole country"})
     cycle = fields.Integer(required=True)
-    organisations = fields.Integer(required=True,
-                                   metadata={"description": "active social counselling organisations"})
+    organisations = fields.Integer(
+        required=True, metadata={"description": "active social counselling organisations"})
     evaluated = fields.Integer(required=True)
     rate = fields.Float(allow_none=True, required=True)
     rate_target = fields.Float(required=True)

@@ -2,8 +2,8 @@
 organisations, practitioners, certificates, sanctions, demonstration units, coverage), the
 change feed and the OpenAPI document.
 
-Each view's docstring carries its OpenAPI operation (YAML after ``---``), which
-``registry.api.openapi`` collects: documenting an endpoint is writing its docstring.
+Each view declares its OpenAPI operation with ``@operation(...)`` (``registry.api.openapi``
+collects every view under ``/api/v1`` that does, or that has YAML in its docstring).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from registry.api import http
 from registry.api import schemas as s
 from registry.api.auth import load_token_user, token_required
 from registry.api.errors import api_error
-from registry.api.openapi import document
+from registry.api.openapi import document, operation
 from registry.dashboard import services as dashboard
 from registry.disclosure import changes, queries
 from registry.evaluation.services import default_cycle
@@ -45,38 +45,18 @@ def openapi():
 
 @bp.get("/me")
 @token_required
+@operation("get", "The account behind the bearer token", answer=s.AccountSchema, tag="accounts",
+           token=True)
 def me():
-    """The account a token acts for.
-    ---
-    get:
-      summary: The account behind the bearer token
-      tags: [accounts]
-      security: [{bearer: []}]
-      responses:
-        200:
-          content:
-            application/json:
-              schema: AccountSchema
-    """
+    """The account a token acts for."""
     return jsonify(s.AccountSchema().dump(g.api_user))
 
 
 @bp.get("/regions")
+@operation("get", "Administrative divisions under a parent (provinces without one)",
+           answer=s.RegionListSchema, query=s.RegionQuerySchema, tag="reference")
 def region_children():
-    """The divisions directly under ``?parent=`` (the provinces without it).
-    ---
-    get:
-      summary: Administrative divisions under a parent (provinces without one)
-      tags: [reference]
-      parameters:
-      - in: query
-        schema: RegionQuerySchema
-      responses:
-        200:
-          content:
-            application/json:
-              schema: RegionListSchema
-    """
+    """The divisions directly under ``?parent=`` (the provinces without it)."""
     args = http.parse_query(s.RegionQuerySchema())
     parent = args.get("parent")
     if parent is not None and regions.get_region(parent) is None:
@@ -88,23 +68,12 @@ def region_children():
 
 @bp.get("/certificates/verify")
 @limiter.shared_limit(certificate_lookup_limit, scope=CERTIFICATE_LOOKUP_SCOPE)
+@operation("get", "Verify a certificate (证书查询)", answer=s.CertificateAnswerSchema,
+           query=s.CertificateQuerySchema, tag="practitioners",
+           description="A wrong name answers exactly like an unknown number.")
 def certificate_verify():
     """证书查询: valid / expired / revoked / not_found, with the kind and issuing body of a
-    known certificate and nothing else; rate limited together with the web page.
-    ---
-    get:
-      summary: Verify a certificate (证书查询)
-      description: A wrong name answers exactly like an unknown number.
-      tags: [practitioners]
-      parameters:
-      - in: query
-        schema: CertificateQuerySchema
-      responses:
-        200:
-          content:
-            application/json:
-              schema: CertificateAnswerSchema
-    """
+    known certificate and nothing else; rate limited together with the web page."""
     args = http.parse_query(s.CertificateQuerySchema())
     try:
         answer = practitioners.lookup_certificate(args["number"], args["name"])
@@ -115,19 +84,11 @@ def certificate_verify():
 
 
 @bp.get(f"/organisations/<{http.ID}:organisation_id>")
+@operation("get", "One organisation, with what its public page shows",
+           answer=s.OrganisationDetailSchema, tag="organisations",
+           description="Active, suspended and exited organisations; others are 404.")
 def organisation(organisation_id: int):
-    """An organisation's public record.
-    ---
-    get:
-      summary: One organisation, with what its public page shows
-      description: Active, suspended and exited organisations; others are 404.
-      tags: [organisations]
-      responses:
-        200:
-          content:
-            application/json:
-              schema: OrganisationDetailSchema
-    """
+    """An organisation's public record."""
     today = local_today()
     profile = public.organisation_profile(organisation_id, today)
     if profile is None:
@@ -136,18 +97,10 @@ def organisation(organisation_id: int):
 
 
 @bp.get(f"/practitioners/<{http.ID}:practitioner_id>")
+@operation("get", "One practitioner (public fields, verified qualifications)",
+           answer=s.PractitionerDetailSchema, tag="practitioners")
 def practitioner(practitioner_id: int):
-    """A practitioner's public record.
-    ---
-    get:
-      summary: One practitioner (public fields, verified qualifications)
-      tags: [practitioners]
-      responses:
-        200:
-          content:
-            application/json:
-              schema: PractitionerDetailSchema
-    """
+    """A practitioner's public record."""
     today = local_today()
     profile = public.practitioner_profile(practitioner_id, today)
     if profile is None:
@@ -156,21 +109,10 @@ def practitioner(practitioner_id: int):
 
 
 @bp.get("/sanctions")
+@operation("get", "Sanctions in disclosure (公示期内的惩戒)", answer=s.SanctionPageSchema,
+           query=s.SanctionQuerySchema, tag="sanctions")
 def sanction_list():
-    """Sanctions in their public disclosure period.
-    ---
-    get:
-      summary: Sanctions in disclosure (公示期内的惩戒)
-      tags: [sanctions]
-      parameters:
-      - in: query
-        schema: SanctionQuerySchema
-      responses:
-        200:
-          content:
-            application/json:
-              schema: SanctionPageSchema
-    """
+    """Sanctions in their public disclosure period."""
     args = http.parse_query(s.SanctionQuerySchema())
     today = local_today()
     filters = queries.SanctionFilters(
@@ -182,18 +124,10 @@ def sanction_list():
 
 
 @bp.get(f"/sanctions/<{http.ID}:sanction_id>")
+@operation("get", "One sanction, while it is in disclosure", answer=s.SanctionSchema,
+           tag="sanctions")
 def sanction(sanction_id: int):
-    """One sanction in disclosure.
-    ---
-    get:
-      summary: One sanction, while it is in disclosure
-      tags: [sanctions]
-      responses:
-        200:
-          content:
-            application/json:
-              schema: SanctionSchema
-    """
+    """One sanction in disclosure."""
     today = local_today()
     found = db.session.scalar(queries.disclosed_sanctions(today).where(Sanction.id == sanction_id))
     if found is None:
@@ -202,21 +136,10 @@ def sanction(sanction_id: int):
 
 
 @bp.get("/demonstration-units")
+@operation("get", "Current demonstration units (示范单位)", answer=s.DemonstrationUnitPageSchema,
+           query=s.DemonstrationQuerySchema, tag="evaluation")
 def demonstration_units():
-    """Current demonstration units.
-    ---
-    get:
-      summary: Current demonstration units (示范单位)
-      tags: [evaluation]
-      parameters:
-      - in: query
-        schema: DemonstrationQuerySchema
-      responses:
-        200:
-          content:
-            application/json:
-              schema: DemonstrationUnitPageSchema
-    """
+    """Current demonstration units."""
     args = http.parse_query(s.DemonstrationQuerySchema())
     today = local_today()
     page = queries.page_of(queries.current_designations(today, args.get("region")),
@@ -228,21 +151,10 @@ def demonstration_units():
 
 
 @bp.get("/stats")
+@operation("get", "Coverage figures (评估覆盖率) of a region and cycle", answer=s.CoverageSchema,
+           query=s.StatsQuerySchema, tag="evaluation")
 def stats():
-    """Evaluation coverage of a region for a cycle.
-    ---
-    get:
-      summary: Coverage figures (评估覆盖率) of a region and cycle
-      tags: [evaluation]
-      parameters:
-      - in: query
-        schema: StatsQuerySchema
-      responses:
-        200:
-          content:
-            application/json:
-              schema: CoverageSchema
-    """
+    """Evaluation coverage of a region for a cycle."""
     args = http.parse_query(s.StatsQuerySchema())
     today = local_today()
     figures = dashboard.coverage(args.get("region"), args.get("cycle") or default_cycle(today),
@@ -251,22 +163,11 @@ def stats():
 
 
 @bp.get("/changes")
+@operation("get", "The change feed (for mirrors)", answer=s.ChangePageSchema,
+           query=s.ChangesQuerySchema, tag="changes",
+           description="Pass the answer's `next` as `since` to continue; the cursor is stable.")
 def change_feed():
-    """Public changes after a cursor, oldest first.
-    ---
-    get:
-      summary: The change feed (for mirrors)
-      description: Pass the answer's `next` as `since` to continue; the cursor is stable.
-      tags: [changes]
-      parameters:
-      - in: query
-        schema: ChangesQuerySchema
-      responses:
-        200:
-          content:
-            application/json:
-              schema: ChangePageSchema
-    """
+    """Public changes after a cursor, oldest first."""
     args = http.parse_query(s.ChangesQuerySchema())
     today = local_today()
     page = changes.changes_since(args["since"], args["limit"], today)

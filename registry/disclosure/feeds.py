@@ -53,7 +53,8 @@ def registration_entries(today: date, region: Optional[str]) -> list[Entry]:
     query = (queries.public_organisations(region).where(Organisation.approved_at.is_not(None))
              .order_by(Organisation.approved_at.desc(), Organisation.id.desc()).limit(ENTRIES))
     return [Entry(_organisation_url(o.id), o.name, o.approved_at, _organisation_url(o.id),
-                  _("%(type)s，%(region)s，状态：%(status)s", type=vocabulary.ORGANISATION_TYPES.label(o.org_type),
+                  _("%(type)s，%(region)s，状态：%(status)s",
+                    type=vocabulary.ORGANISATION_TYPES.label(o.org_type),
                     region=o.region.name if o.region else o.region_code,
                     status=label(o.status)))
             for o in db.session.scalars(query)]

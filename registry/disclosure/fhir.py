@@ -139,7 +139,8 @@ def practitioner_resources(practitioner: Practitioner, qualifications: list,
             "period": _period(affiliation.start_date, affiliation.end_date),
             "code": [{"text": label(affiliation.role)}],
             "location": [{"reference": f"Location/loc-{affiliation.organisation_id}"}],
-            "healthcareService": [{"reference": f"HealthcareService/hs-{affiliation.organisation_id}"}],
+            "healthcareService": [
+                {"reference": f"HealthcareService/hs-{affiliation.organisation_id}"}],
         }))
     return resources
 

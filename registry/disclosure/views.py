@@ -73,10 +73,11 @@ def fhir_bundle():
     """The public register as a FHIR R4 Bundle (collection), generated now."""
     generated_at = utcnow()
     chunks = fhir.bundle_chunks(local_today(), generated_at)
-    return Response(stream_with_context(chunks), content_type="application/fhir+json; charset=utf-8",
+    filename = f"register-{generated_at:%Y%m%dT%H%M%SZ}.json"
+    return Response(stream_with_context(chunks),
+                    content_type="application/fhir+json; charset=utf-8",
                     headers={"X-Generated-At": generated_at.isoformat(timespec="seconds"),
-                             "Content-Disposition":
-                                 f"attachment; filename=register-{generated_at:%Y%m%dT%H%M%SZ}.json"})
+                             "Content-Disposition": f"attachment; filename={filename}"})
 
 
 @bp.get("/feeds/<name>.atom")

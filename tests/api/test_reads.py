@@ -47,7 +47,8 @@ def test_sanctions_in_disclosure_with_filters(client, regions):
     assert [item["id"] for item in yantai] == [records["sanction"].id]
     assert yantai[0]["subject"] == {"kind": "organisation", "id": records["suspended"].id,
                                     "name": "烟台市暂停心理咨询中心",
-                                    "url": f"http://localhost/organisations/{records['suspended'].id}"}
+                                    "url": "http://localhost/organisations/"
+                                           f"{records['suspended'].id}"}
     assert client.get("/api/v1/sanctions?type=warning").json["total"] == 1
     assert client.get("/api/v1/sanctions?subject=practitioner").json["total"] == 0
     records["sanction"].disclosure_withdrawn_at = utcnow()
@@ -129,7 +130,8 @@ def test_errors_are_json_never_html(client, regions):
 def test_openapi_document_and_docs_page(client, regions):
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/organisations/{organisation_id}", "/api/v1/practitioners/{practitioner_id}",
+    for path in ("/api/v1/organisations/{organisation_id}",
+                 "/api/v1/practitioners/{practitioner_id}",
                  "/api/v1/sanctions", "/api/v1/demonstration-units", "/api/v1/stats",
                  "/api/v1/changes", "/api/v1/regions", "/api/v1/certificates/verify"):
         assert "get" in spec["paths"][path], path
