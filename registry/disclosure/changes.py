@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from registry.audit.models import AuditEvent
+from registry.evaluation.models import Evaluation
 from registry.extensions import db
 from registry.orgs.validation import PROFILE_FIELDS
 from registry.sanctions.models import Sanction
@@ -118,24 +119,43 @@ def _api_url(entity_type: str, entity_id: int, organisation_id: Optional[int]) -
     return None
 
 
+def _evaluated_organisations(ids: set[int]) -> dict[int, int]:
+    """The organisation of each evaluation (a publish event records only what changed)."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Evaluation.id, Evaluation.organisation_id)
+                                   .where(Evaluation.id.in_(ids))).all())
+
+
+def _ids(events: list[AuditEvent], condition) -> set[int]:
+    return {int(event.entity_id) for event in events if condition(event)}
+
+
 class _Mapper:
     """Turns one batch of audit events into feed entries, with the look-ups done per batch."""
 
     def __init__(self, events: list[AuditEvent], today: date):
         self.today = today
-        organisations = {int(e.entity_id) for e in events
-                         if e.action == "organisation.update" and e.entity_id}
-        self.registered = _registration_events(organisations)
-        self.sanctions = _sanctions({int(e.entity_id) for e in events
-                                     if e.entity_type == "sanction" and e.entity_id})
+        self.registered = _registration_events(
+            _ids(events, lambda e: e.action == "organisation.update"))
+        self.sanctions = _sanctions(_ids(events, lambda e: e.entity_type == "sanction"))
+        self.evaluated = _evaluated_organisations(
+            _ids(events, lambda e: e.entity_type == "evaluation"))
+
+    def _organisation_of(self, event: AuditEvent, entity_type: str, entity_id: int):
+        if entity_type == "organisation":
+            return entity_id
+        if entity_type == "evaluation":
+            return self.evaluated.get(entity_id)
+        return (event.after or {}).get("organisation_id") or \
+            (event.before or {}).get("organisation_id")
 
     def change(self, event: AuditEvent) -> Optional[Change]:
         """The entry for ``event``, or None when the public saw no change."""
         entity_id = int(event.entity_id)
         entity_type = ENTITY_TYPES[event.entity_type]
         after = event.after or {}
-        organisation_id = entity_id if entity_type == "organisation" \
-            else after.get("organisation_id") or (event.before or {}).get("organisation_id")
+        organisation_id = self._organisation_of(event, entity_type, entity_id)
         base = dict(cursor=event.id, occurred_at=event.occurred_at, kind=KINDS[event.action],
                     entity_type=entity_type, entity_id=entity_id)
         if event.action == "organisation.update":
@@ -171,7 +191,8 @@ def changes_since(since: int, limit: int, today: date) -> ChangePage:
     """Public changes after cursor ``since``, oldest first, at most ``limit`` of them."""
     query = (sa.select(AuditEvent).where(AuditEvent.id > since,
                                          AuditEvent.action.in_(list(KINDS)),
-                                         AuditEvent.entity_type.in_(list(ENTITY_TYPES)))
+                                         AuditEvent.entity_type.in_(list(ENTITY_TYPES)),
+                                         AuditEvent.entity_id.is_not(None))
              .order_by(AuditEvent.id))
     events = list(db.session.scalars(query.limit(limit * SCAN_FACTOR)))
     mapper = _Mapper(events, today)

@@ -108,3 +108,7 @@ def test_evaluation_through_the_api(client, regions):
     assert published.status_code == 200, published.json
     assert (published.json["state"], published.json["grade"]) == ("published", "excellent")
     assert client.get(f"/api/v1/organisations/{organisation.id}").json["evaluation"]["total"] == 94
+    published_changes = [change for change in client.get("/api/v1/changes").json["items"]
+                         if change["kind"] == "evaluation.published"]
+    assert [change["organisation_id"] for change in published_changes] == [organisation.id]
+    assert published_changes[0]["url"].endswith(f"/api/v1/organisations/{organisation.id}")
