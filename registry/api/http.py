@@ -131,7 +131,12 @@ def _page_out_of_range(error: PageOutOfRange):
 
 
 def install(bp: Blueprint) -> None:
-    """Wire conditional reads, CORS and the service-error statuses into ``bp``."""
+    """Make ``bp`` an API blueprint: bearer tokens (``g.api_user``), conditional reads, CORS
+    and the service-error statuses. Another module's blueprint under ``/api/v1`` calls this
+    once (its endpoints reach the OpenAPI document through ``@operation``)."""
+    from registry.api.auth import load_token_user
+
+    bp.before_request(load_token_user)
     bp.after_request(make_conditional)
     bp.after_request(allow_cors)
     bp.register_error_handler(ValidationFailed, _validation_failed)

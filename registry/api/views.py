@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from registry.api import http
 from registry.api import schemas as s
-from registry.api.auth import load_token_user, token_required
+from registry.api.auth import token_required
 from registry.api.errors import api_error
 from registry.api.openapi import document, operation
 from registry.dashboard import services as dashboard
@@ -28,7 +28,6 @@ from registry.sanctions.models import Sanction
 from registry.validation import NotFound, ValidationFailed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.before_request(load_token_user)
 http.install(bp)
 
 
