@@ -18,14 +18,16 @@ organisation.suspend / .reactivate    organisation.status_changed        always 
 sanction.record, .disclosure_start    sanction.disclosed                 the disclosure has begun
 sanction.disclosure_withdraw          sanction.disclosure_withdrawn      always
 sanction.disclosure_end               sanction.disclosure_ended          always
+sanction.lift                         sanction.lifted                    always (an accepted appeal
+                                                                         also ends disclosure)
 designation.create                    designation.created                always
 designation.revoke, .revoke_auto      designation.revoked                always
 evaluation.publish                    evaluation.published               always
 evaluation.supersede                  evaluation.superseded              always
 ====================================  =================================  ==========================
 
-``sanction.lift`` and ``sanction.end`` change nothing the public pages show (a sanction stays
-public until its disclosure period ends or is withdrawn), so they are not in the feed.
+``sanction.end`` (its term ran out) changes nothing the public pages show: a sanction stays
+public until its disclosure period ends or is withdrawn, so it is not in the feed.
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ KINDS = {
     "sanction.disclosure_start": "sanction.disclosed",
     "sanction.disclosure_withdraw": "sanction.disclosure_withdrawn",
     "sanction.disclosure_end": "sanction.disclosure_ended",
+    "sanction.lift": "sanction.lifted",
     "designation.create": "designation.created",
     "designation.revoke": "designation.revoked",
     "designation.revoke_auto": "designation.revoked",

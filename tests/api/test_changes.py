@@ -99,3 +99,13 @@ def test_bad_cursor_is_a_json_400(client, regions):
     response = client.get("/api/v1/changes?since=-1")
     assert response.status_code == 400 and "since" in response.json["error"]["fields"]
     assert client.get("/api/v1/changes?limit=1001").status_code == 400
+
+
+def test_lifted_sanction_is_a_change(client, regions):
+    _organisation, sanction, regulator = _organisation_history()
+    sanction.disclosure_withdrawn_at = utcnow()
+    record("sanction.lift", "sanction", sanction.id, actor=regulator, region_code="370602",
+           after={"state": "lifted"})
+    db.session.commit()
+    last = _feed(client)["items"][-1]
+    assert (last["kind"], last["entity_id"], last["url"]) == ("sanction.lifted", sanction.id, None)
