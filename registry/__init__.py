@@ -88,12 +88,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the domain blueprints."""
+    from registry.api.docs import bp as api_docs_bp
     from registry.api.views import bp as api_bp
     from registry.audit.views import bp as audit_bp
     from registry.auth.views import bp as auth_bp
     from registry.complaints.views import bp as complaints_bp
     from registry.evaluation.views import bp as evaluation_bp
     from registry.dashboard.views import bp as dashboard_bp
+    from registry.disclosure.views import bp as disclosure_bp
     from registry.imports.views import bp as imports_bp
     from registry.orgs.views import bp as orgs_bp
     from registry.practitioners.views import bp as practitioners_bp
@@ -113,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(sanctions_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(disclosure_bp)
+    app.register_blueprint(api_docs_bp)
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
     from registry.api.auth import refuse_malformed_json

@@ -1,0 +1,1 @@
+"""Public disclosure (信息公开): open data, FHIR, Atom feeds, QR codes, the change feed."""

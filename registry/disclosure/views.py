@@ -1,0 +1,104 @@
+"""Open-data downloads, the FHIR bundle, Atom feeds and the printable registration notice."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from flask import Blueprint, Response, abort, render_template, request, send_file, \
+    stream_with_context, url_for
+
+from registry.api.http import ID
+from registry.database import utcnow
+from registry.disclosure import fhir, formats
+from registry.disclosure.datasets import DATASETS
+from registry.disclosure.feeds import FEEDS, render
+from registry.disclosure.qr import qr_data_uri
+from registry.practitioners.services import local_today
+from registry.public import services as public
+from registry.regions.services import get_region
+
+bp = Blueprint("disclosure", __name__)
+bp.add_app_template_global(qr_data_uri, "qr_code")
+
+_REGION_CODE = re.compile(r"[0-9]{6}")
+MIMETYPES = {"csv": "text/csv", "json": "application/json",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _region() -> tuple[Optional[str], Optional[str]]:
+    """``?region=`` as (code, name); an unknown code is a missing page."""
+    code = request.args.get("region") or None
+    if code is None:
+        return None, None
+    region = get_region(code) if _REGION_CODE.fullmatch(code) else None
+    if region is None:
+        abort(404)
+    return region.code, region.name
+
+
+@bp.get("/open-data/")
+def open_data():
+    """The downloads, their columns and formats, the FHIR bundle and the feeds."""
+    return render_template("disclosure/open_data.html", datasets=DATASETS.values(), feeds=FEEDS,
+                           formats=tuple(MIMETYPES))
+
+
+@bp.get("/open-data/<name>.<fmt>")
+def download(name: str, fmt: str):
+    """One data set, generated now, in CSV (UTF-8 with BOM), XLSX or JSON."""
+    dataset = DATASETS.get(name)
+    if dataset is None or fmt not in MIMETYPES:
+        abort(404)
+    region, _name = _region()
+    generated_at = utcnow()
+    rows = dataset.rows(local_today(), region)
+    filename = f"{name}{'-' + region if region else ''}-{generated_at:%Y%m%dT%H%M%SZ}.{fmt}"
+    headers = {"X-Generated-At": generated_at.isoformat(timespec="seconds"),
+               "Cache-Control": "no-cache"}
+    if fmt == "xlsx":
+        response = send_file(formats.xlsx_file(dataset, rows, generated_at),
+                             mimetype=MIMETYPES[fmt], as_attachment=True,
+                             download_name=filename)
+        response.headers.update(headers)
+        return response
+    chunks = (formats.csv_chunks(dataset, rows) if fmt == "csv"
+              else formats.json_chunks(dataset, rows, generated_at))
+    headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return Response(stream_with_context(chunks), mimetype=MIMETYPES[fmt],
+                    headers=headers, content_type=f"{MIMETYPES[fmt]}; charset=utf-8")
+
+
+@bp.get("/open-data/fhir/bundle.json")
+def fhir_bundle():
+    """The public register as a FHIR R4 Bundle (collection), generated now."""
+    generated_at = utcnow()
+    chunks = fhir.bundle_chunks(local_today(), generated_at)
+    filename = f"register-{generated_at:%Y%m%dT%H%M%SZ}.json"
+    return Response(stream_with_context(chunks),
+                    content_type="application/fhir+json; charset=utf-8",
+                    headers={"X-Generated-At": generated_at.isoformat(timespec="seconds"),
+                             "Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/feeds/<name>.atom")
+def feed(name: str):
+    """An Atom feed, optionally for ``?region=``."""
+    found = FEEDS.get(name)
+    if found is None:
+        abort(404)
+    region, region_name = _region()
+    self_url = url_for("disclosure.feed", name=name, region=region, _external=True)
+    return Response(render(found, local_today(), region, region_name, self_url),
+                    content_type="application/atom+xml; charset=utf-8")
+
+
+@bp.get(f"/organisations/<{ID}:organisation_id>/notice")
+def notice(organisation_id: int):
+    """The printable A5 registration notice (登记公示牌) with the page's QR code."""
+    today = local_today()
+    profile = public.organisation_profile(organisation_id, today)
+    if profile is None:
+        abort(404)
+    page_url = url_for("public.organisation", organisation_id=organisation_id, _external=True)
+    return render_template("disclosure/notice.html", profile=profile, page_url=page_url,
+                           today=today)
