@@ -13,7 +13,7 @@ from registry.sanctions.models import (
     SanctionType,
 )
 from tests import factories
-from tests.matrix import ASSESSORS_INSIDE, OFFICERS_INSIDE, OWNER, Route
+from tests.matrix import ASSESSORS_INSIDE, EVERYONE, OFFICERS_INSIDE, OWNER, Route
 
 WHERE = ("inside", "outside")
 ALLOWED = {
@@ -117,3 +117,51 @@ def _routes_for(where: str) -> list[Route]:
 
 
 ROUTES = _routes_for("inside") + _routes_for("outside")
+
+
+# --- the same decisions through the API (bearer tokens) ----------------------------------------
+
+API = "/api/v1"
+CREATED = (200, 201)
+
+
+def _api_sanction(world, where: str) -> dict:
+    form = sanction_form(world)
+    return form | {"subject_kind": "organisation", "subject_id": world.records[where].id}
+
+
+def _api_routes_for(where: str) -> list[Route]:
+    return [
+        Route("api.file_recommendation", "POST", lambda w: f"{API}/recommendations",
+              ALLOWED["assessors"][where], variant=where, json=True, allowed_status=CREATED,
+              data=lambda w: {"subject_kind": "organisation", "subject_id": w.records[where].id,
+                              "proposed_type": "warning", "facts": "未公示收费标准。",
+                              "association_id": w.records[f"association_{where}"].id}),
+        Route("api.decline_recommendation", "POST",
+              lambda w: f"{API}/recommendations/{w.records['recommendation_' + where].id}/decline",
+              ALLOWED["officers"][where], variant=where, json=True, prepare=with_recommendations,
+              data=lambda w: {"reason": "证据不足。"}),
+        Route("api.record_sanction", "POST", lambda w: f"{API}/sanctions",
+              ALLOWED["officers"][where], variant=where, json=True, allowed_status=CREATED,
+              data=lambda w: _api_sanction(w, where)),
+        Route("api.referral_outcome", "POST",
+              lambda w: f"{API}/referrals/{w.records['referral_' + where].id}/outcome",
+              ALLOWED["officers"][where], variant=where, json=True, prepare=with_referrals,
+              data=lambda w: {"outcome": "revoked", "outcome_on": date.today().isoformat()}),
+        Route("api.file_appeal", "POST",
+              lambda w: f"{API}/sanctions/{w.records['sanction_' + where].id}/appeals",
+              ALLOWED["owner"][where], variant=where, json=True, prepare=with_sanctions,
+              allowed_status=CREATED, data=lambda w: {"kind": "appeal", "statement": "不服。"}),
+        Route("api.decide_appeal", "POST",
+              lambda w: f"{API}/appeals/{w.records['appeal_' + where].id}/decision",
+              ALLOWED["officers"][where], variant=where, json=True, prepare=with_appeals,
+              data=lambda w: {"accept": False, "reason": "维持原决定。"}),
+    ]
+
+
+ROUTES += _api_routes_for("inside") + _api_routes_for("outside") + [
+    Route("api.file_complaint", "POST", lambda w: f"{API}/complaints", EVERYONE, json=True,
+          allowed_status=CREATED,
+          data=lambda w: {"organisation_id": w.records["inside"].id, "category": "fees",
+                          "summary": "收费与公示不符", "details": "实际收费高于公示标准。"}),
+]
