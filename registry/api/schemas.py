@@ -254,6 +254,9 @@ class PractitionerDetailSchema(Schema):
     past_affiliations = fields.List(fields.Nested(AffiliationSchema), required=True)
     qualifications = fields.List(fields.Nested(QualificationSchema), required=True)
     sanctions = fields.List(fields.Nested(SanctionSchema), required=True)
+    status = fields.String(required=True, metadata={
+        "description": "active, suspended or exited, from the practitioner's sanctions",
+        "enum": ["active", "suspended", "exited"]})
 
 
 class PageSchema(Schema):

@@ -27,7 +27,7 @@ from registry.practitioners.models import (
 from registry.public.services import Page, PageOutOfRange, _current_designation
 from registry.regions.services import in_region
 from registry.sanctions.models import Sanction, SanctionType
-from registry.sanctions.publication import disclosed_condition
+from registry.sanctions.publication import public_sanctions
 
 BATCH = 500
 # Qualifications the public sees (a verified one that has since expired is shown as such).
@@ -75,18 +75,9 @@ def in_batches(query: sa.Select, key, size: int = BATCH) -> Iterator[list]:
 # --- sanctions ------------------------------------------------------------------------------
 
 def disclosed_sanctions(today: date, filters: SanctionFilters = SanctionFilters()) -> sa.Select:
-    """Sanctions in disclosure on ``today`` matching ``filters``, newest decision first."""
-    query = (sa.select(Sanction).where(disclosed_condition(today))
-             .options(joinedload(Sanction.organisation), joinedload(Sanction.practitioner))
-             .order_by(Sanction.decision_date.desc(), Sanction.id.desc()))
-    if filters.region:
-        query = query.where(in_region(Sanction.region_code, filters.region))
-    if filters.sanction_type is not None:
-        query = query.where(Sanction.sanction_type == filters.sanction_type)
-    if filters.subject == "organisation":
-        query = query.where(Sanction.organisation_id.is_not(None))
-    elif filters.subject == "practitioner":
-        query = query.where(Sanction.practitioner_id.is_not(None))
+    """Sanctions in disclosure on ``today`` matching ``filters``, newest decision first: the
+    public list's query (``publication.public_sanctions``) narrowed to one subject if asked."""
+    query = public_sanctions(today, filters.region, filters.sanction_type, filters.subject)
     if filters.organisation_id is not None:
         query = query.where(Sanction.organisation_id == filters.organisation_id)
     if filters.practitioner_id is not None:

@@ -118,7 +118,7 @@ def test_cors_for_anonymous_reads_only(client, regions):
 
 
 def test_errors_are_json_never_html(client, regions):
-    wrong_method = client.post("/api/v1/sanctions")
+    wrong_method = client.post("/api/v1/regions")
     assert wrong_method.status_code == 405 and wrong_method.json["error"]["code"]
     too_big = client.post("/api/v1/sanctions", data=b"x" * (3 * 1024 * 1024),
                           content_type="application/json")

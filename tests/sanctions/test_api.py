@@ -91,3 +91,18 @@ def test_the_sanction_writes_are_in_the_openapi_document(client, app):
     for path in ("/api/v1/recommendations", "/api/v1/sanctions", "/api/v1/complaints",
                  "/api/v1/sanctions/{sanction_id}/appeals", "/api/v1/appeals/{appeal_id}/decision"):
         assert "post" in paths[path], path
+
+
+def test_the_practitioner_read_states_the_sanction_status(client, setting):
+    from tests.factories import SanctionType, make_sanction
+
+    sanction = make_sanction(setting.organisation, sanction_type=SanctionType.EXIT,
+                             disclosure_until=None)
+    sanction.organisation_id, sanction.practitioner_id = None, setting.practitioner.id
+    from registry.extensions import db
+
+    db.session.commit()
+
+    answer = client.get(f"/api/v1/practitioners/{setting.practitioner.id}")
+
+    assert answer.status_code == 200 and answer.json["status"] == "exited"
