@@ -1,6 +1,8 @@
 """``flask search sync | rebuild | verify``."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -34,7 +36,7 @@ def rebuild_command() -> None:
     def progress(kind, count):
         if kind is None:
             bar["bar"] = click.progressbar(length=max(count, 1), label="indexing",
-                                           show_pos=True, file=click.get_text_stream("stderr"))
+                                           show_pos=True, file=sys.stderr)
             bar["bar"].__enter__()
         elif bar["bar"] is not None:
             bar["bar"].update(count)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import os
 import shutil
 import time
 import uuid
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -94,7 +96,13 @@ def open_indexes(generation: Path) -> dict[str, index.Index]:
     try:
         return {kind: index.open_dir(str(generation), indexname=kind) for kind in KINDS}
     except Exception as error:  # Whoosh raises several unrelated types for damaged files
-        raise IndexUnavailable(str(error)) from error
+        # Whoosh leaves the damaged table-of-contents file open; close it now, quietly,
+        # rather than at some later garbage collection (a ResourceWarning there).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            error.__traceback__ = None
+            gc.collect()
+        raise IndexUnavailable(str(error)) from None
 
 
 def new_generation(root: Path) -> Path:
