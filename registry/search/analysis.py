@@ -76,12 +76,26 @@ def text_tokens(text: str | None, unigrams: bool = False, limit: int | None = No
     return tokens
 
 
+def _merge_single_characters(pieces: list[str]) -> list[str]:
+    """rjieba splits words it does not know (心海) into characters; rejoin such runs, so that
+    心海 asks for the bigram 心海 rather than for 心 and 海 anywhere."""
+    merged: list[str] = []
+    in_run = False
+    for piece in pieces:
+        if len(piece) == 1 and in_run:
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+        in_run = len(piece) == 1 or (in_run and len(piece) == 1)
+    return merged
+
+
 def query_pieces(word: str) -> list[str]:
     """Token lists a query word must all match: rjieba pieces, each bigrammed (see above)."""
     if not is_cjk(word):
         return [word]
     tokens: list[str] = []
-    for piece in rjieba.cut(word):
+    for piece in _merge_single_characters(rjieba.cut(word)):
         for token in bigrams(piece):
             if token not in tokens:
                 tokens.append(token)
