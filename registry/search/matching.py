@@ -74,8 +74,9 @@ def _cjk_word(snap, word: str, labels) -> tuple[np.ndarray, np.ndarray]:
     pieces = query_pieces(word)
     anywhere = snap.all_of(("name", "text"), pieces)
     in_name = snap.all_of(("name",), pieces)
-    if len(word) >= 2:
-        terms = [term for label, term in labels if word in label]
+    if len(word) >= 2:  # every piece in the label: 二级咨询师 → 心理咨询师（国家职业资格二级）
+        terms = [term for label, term in labels
+                 if word in label or all(piece in label for piece in pieces)]
         if terms:
             anywhere = anywhere | snap.any_of("f", terms)
     return anywhere, in_name
