@@ -104,37 +104,55 @@ def query_pieces(word: str) -> list[str]:
 
 # --- pinyin -------------------------------------------------------------------------------
 
-def name_syllables(name: str) -> list[list[str]]:
-    """Pinyin syllables of each CJK run of a normalised name."""
-    return [lazy_pinyin(word) for word in words(name) if is_cjk(word)]
+def name_syllables(name: str | None) -> list[list[str]]:
+    """Pinyin syllables of each CJK run of a name (normalised here)."""
+    return [lazy_pinyin(word) for word in words(normalise(name)) if is_cjk(word)]
 
 
-def pinyin_tokens(name: str | None) -> set[str]:
-    """Pinyin index tokens of a name: syllable pairs and initials bigrams/trigrams."""
+def pinyin_tokens(runs: list[list[str]]) -> set[str]:
+    """Pinyin index tokens of a name's syllable runs: the first syllable, syllable pairs,
+    initials trigrams, and initials bigrams for short runs (person names: ``wx``)."""
     tokens: set[str] = set()
-    for syllables in name_syllables(normalise(name)):
-        if syllables:  # the first syllable alone: a surname (wang) or a name's first word
-            tokens.add("p:" + syllables[0])
+    for syllables in runs:
+        if not syllables:
+            continue
+        tokens.add("p:" + syllables[0])
         tokens.update(f"p:{a}|{b}" for a, b in zip(syllables, syllables[1:]))
         initials = "".join(s[0] for s in syllables if s)
-        tokens.update("i:" + initials[i:i + 2] for i in range(len(initials) - 1))
+        if len(initials) <= 4:
+            tokens.update("i:" + initials[i:i + 2] for i in range(len(initials) - 1))
         tokens.update("i:" + initials[i:i + 3] for i in range(len(initials) - 2))
     return tokens
 
 
+def _toneless(reading: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", reading).replace("u\u0308", "v")  # ǚ → v
+    return decomposed.encode("ascii", "ignore").decode().lower()
+
+
 @functools.cache
-def _syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable pypinyin knows (ü written v, as lazy_pinyin does)."""
+def _readings() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(character, toneless readings) of every common ideograph pypinyin knows."""
     from pypinyin.pinyin_dict import pinyin_dict
 
-    plain = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            reading = reading.replace("ü", "v")
-            stripped = unicodedata.normalize("NFKD", reading).encode("ascii", "ignore").decode()
-            if stripped.isalpha():
-                plain.add(stripped.lower())
-    return frozenset(plain)
+    return tuple((chr(code), tuple({_toneless(r) for r in readings.split(",")}))
+                 for code, readings in pinyin_dict.items() if 0x4E00 <= code <= 0x9FFF)
+
+
+@functools.cache
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (ü written v, as lazy_pinyin does)."""
+    return frozenset(sound for _, sounds in _readings() for sound in sounds if sound.isalpha())
+
+
+@functools.cache
+def homophones() -> dict[str, tuple[str, ...]]:
+    """Characters by toneless syllable: what a pinyin input method offers for ``hai``."""
+    by_sound: dict[str, list[str]] = {}
+    for char, sounds in _readings():
+        for sound in sounds:
+            by_sound.setdefault(sound, []).append(char)
+    return {sound: tuple(chars) for sound, chars in by_sound.items()}
 
 
 def split_pinyin(letters: str) -> list[str] | None:
@@ -163,14 +181,16 @@ def pinyin_query_tokens(letters: str) -> tuple[list[str] | None, list[str] | Non
         full = [f"p:{a}|{b}" for a, b in zip(syllables, syllables[1:])]
     initials = None
     if letters.isalpha() and 2 <= len(letters) <= 12:
-        if len(letters) == 2:
+        if len(letters) == 2:  # indexed for short names only (people)
             initials = ["i:" + letters]
         else:
             initials = ["i:" + letters[i:i + 3] for i in range(len(letters) - 2)]
     return full, initials
 
 
-def pinyin_sort_key(name: str | None) -> str:
+def pinyin_sort_key(name: str | None, runs: list[list[str]] | None = None) -> str:
     """A key that orders names by pinyin (names sort by reading, not code point)."""
+    if runs is not None:
+        return " ".join(" ".join(run) for run in runs)
     normalised = normalise(name)
     return " ".join(lazy_pinyin(normalised, errors=lambda chars: list(chars)))

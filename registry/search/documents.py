@@ -21,6 +21,7 @@ from registry.regions.models import Region
 from registry.regions.services import region_prefix
 from registry.sanctions.models import Sanction
 from registry.search.analysis import (
+    name_syllables,
     normalise,
     pinyin_sort_key,
     pinyin_tokens,
@@ -29,7 +30,7 @@ from registry.search.analysis import (
 
 GRADE_RANK = {"excellent": 3, "good": 2, "pass": 1, "fail": -1}
 SHOWN_QUALIFICATION_STATES = (VerificationState.VERIFIED, VerificationState.EXPIRED)
-DESCRIPTION_CHARS = 120  # the start of a description is what distinguishes it
+DESCRIPTION_CHARS = 80  # the start of a description is what distinguishes it
 BATCH = 1000
 
 
@@ -40,9 +41,9 @@ def label_source(term: vocabulary.Term) -> str:
     return args[0] if args else str(label)
 
 
-def name_sort_number(name: str) -> int:
+def name_sort_number(name: str, runs: list[list[str]] | None = None) -> int:
     """The first 12 letters of a name's pinyin as a base-27 number (sorts like the text)."""
-    key = pinyin_sort_key(name)
+    key = pinyin_sort_key(name, runs)
     number = 0
     for position in range(12):
         char = key[position] if position < len(key) else " "
@@ -69,8 +70,9 @@ def organisation_document(org: Organisation, evaluation: Optional[tuple], demons
     """The index document of one public organisation."""
     grade, total = evaluation if evaluation else (None, None)
     status = org.status.value
-    name_tokens = text_tokens(org.name, unigrams=True) | pinyin_tokens(org.name)
-    text = (text_tokens(org.address, unigrams=True)
+    runs = name_syllables(org.name)
+    name_tokens = text_tokens(org.name, unigrams=True) | pinyin_tokens(runs)
+    text = (text_tokens(org.address)
             | text_tokens(org.description, limit=DESCRIPTION_CHARS)
             | text_tokens(org.public_benefit_note, limit=60))
     filters = {"status:" + status, "type:" + org.org_type} | region_filter_terms(org.region_code)
@@ -92,9 +94,10 @@ def organisation_document(org: Organisation, evaluation: Optional[tuple], demons
         "ident": [org.uscc.lower(), "n:" + normalise(org.name)] if org.uscc
         else ["n:" + normalise(org.name)],
         "f": list(filters),
+        "key": org.id,
         "rank": rank,
         "total": int(round(total * 10)) + 1 if total is not None else 0,
-        "name_key": name_sort_number(org.name),
+        "name_key": name_sort_number(org.name, runs),
         "data": {
             "id": org.id, "name": org.name, "uscc": org.uscc, "org_type": org.org_type,
             "region_code": org.region_code, "region_name": names.get(org.region_code, ""),
@@ -178,11 +181,13 @@ def practitioner_document(person: Practitioner, affiliations: list[tuple],
     current = [row for row in affiliations if row[3]]
     if not affiliations and not qualifications:
         return None
-    name_tokens = text_tokens(person.name, unigrams=True) | pinyin_tokens(person.name)
-    text: set[str] = set()
+    runs = name_syllables(person.name)
+    name_tokens = text_tokens(person.name, unigrams=True) | pinyin_tokens(runs)
+    # Organisation names are not copied into practitioners' documents: a query word is
+    # matched against the organisation index and joined through the ``org`` column
+    # (registry.search.services), which keeps this index small and fast to rebuild.
     filters = {"status:active"}
-    for organisation_id, organisation_name, region_code, _ in current:
-        text |= text_tokens(organisation_name)
+    for organisation_id, _, region_code, _ in current:
         filters |= region_filter_terms(region_code)
         filters.add(f"org:{organisation_id}")
     filters.update("qualification:" + kind for kind, _, _ in qualifications)
@@ -192,12 +197,14 @@ def practitioner_document(person: Practitioner, affiliations: list[tuple],
     return {
         "id": str(person.id),
         "name": list(name_tokens),
-        "text": list(text),
+        "text": [],
         "ident": ident,
         "f": list(filters),
+        "key": person.id,
+        "org": current[0][0] if current else 0,
         "rank": verified * 10 + len(current),
         "total": 0,
-        "name_key": name_sort_number(person.name),
+        "name_key": name_sort_number(person.name, runs),
         "data": {
             "id": person.id, "name": person.name,
             "organisations": [{"id": row[0], "name": row[1], "region_code": row[2]}

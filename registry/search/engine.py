@@ -28,21 +28,32 @@ from whoosh.reading import TermNotFound
 
 from registry.search.storage import current_generation, open_indexes
 
-CACHE_MIN_POSTINGS = 64  # rarer terms are read again each time: that costs microseconds
-CACHE_ENTRIES = 4096
-COLUMNS = ("rank", "total", "name_key")
+CACHE_BYTES = 256 * 1024 * 1024  # per-segment posting cache of a process
+SNAPSHOT_TERMS = 4096  # combined masks kept by one snapshot (one index generation)
+DENSE = 32  # a term in more than 1/32 of a segment's documents is cached as a mask, else ids
 
 _lock = threading.RLock()
 _mask_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
 _column_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+_cached_bytes = [0]
 _snapshots: dict[tuple[str, str], "Snapshot"] = {}
 
 
 def _remember(cache: OrderedDict, key: tuple, value: np.ndarray) -> None:
     value.flags.writeable = False  # shared between queries: nobody may change it in place
     cache[key] = value
-    if len(cache) > CACHE_ENTRIES:
-        cache.popitem(last=False)
+    _cached_bytes[0] += value.nbytes
+    while _cached_bytes[0] > CACHE_BYTES and len(cache) > 1:
+        _, dropped = cache.popitem(last=False)
+        _cached_bytes[0] -= dropped.nbytes
+
+
+def clear_caches() -> None:
+    """Forget every cached posting set and column (the benchmark's cold start)."""
+    _mask_cache.clear()
+    _column_cache.clear()
+    _cached_bytes[0] = 0
+    _snapshots.clear()
 
 
 def _posting_ids(matcher) -> np.ndarray:
@@ -70,6 +81,9 @@ class Snapshot:
         self.size = reader.doc_count_all()
         self.empty = np.zeros(self.size, dtype=bool)
         self.empty.flags.writeable = False
+        self.has_deletions = False
+        self._terms: dict[tuple[str, str], np.ndarray] = {}
+        self.regions: dict = {}  # region facet rows by parent code, for this snapshot's life
         self.live = self._combine([self._live(leaf, segid, count)
                                    for leaf, _, segid, count in self.leaves])
         self._columns: dict[str, np.ndarray] = {}
@@ -90,6 +104,8 @@ class Snapshot:
 
     def _live(self, leaf, segid: str, count: int) -> np.ndarray:
         deleted = sorted(leaf.segment().deleted_docs() or ()) if leaf.has_deletions() else []
+        if deleted:
+            self.has_deletions = True
         key = (self.kind, segid, "#live", len(deleted), count)
         mask = _mask_cache.get(key)
         if mask is None:
@@ -100,26 +116,44 @@ class Snapshot:
         return mask
 
     def _leaf_term(self, leaf, segid: str, count: int, field: str, token: str) -> np.ndarray:
-        key = (self.kind, segid, field, token, count)
-        mask = _mask_cache.get(key)
-        if mask is not None:
+        """The segment's documents with ``token``: a mask if common, else their numbers."""
+        key = (self.kind, segid, field, token)
+        found = _mask_cache.get(key)
+        if found is not None:
             _mask_cache.move_to_end(key)
-            return mask
+            return found
         try:
             ids = _posting_ids(leaf.postings(field, token))
         except TermNotFound:
             ids = np.zeros(0, dtype=np.int64)
-        mask = np.zeros(count, dtype=bool)
-        mask[ids] = True
-        if len(ids) >= CACHE_MIN_POSTINGS:
-            _remember(_mask_cache, key, mask)
-        return mask
+        if len(ids) * DENSE > count:
+            found = np.zeros(count, dtype=bool)
+            found[ids] = True
+        else:
+            found = ids.astype(np.int32)
+        _remember(_mask_cache, key, found)
+        return found
 
     def term(self, field: str, token: str) -> np.ndarray:
-        """Live documents containing ``token`` in ``field`` (read-only)."""
-        mask = self._combine([self._leaf_term(leaf, segid, count, field, token)
-                              for leaf, _, segid, count in self.leaves])
-        return mask & self.live
+        """Live documents containing ``token`` in ``field`` (read-only; cached by snapshot)."""
+        key = (field, token)
+        mask = self._terms.get(key)
+        if mask is not None:
+            return mask
+        mask = np.zeros(self.size, dtype=bool)
+        for leaf, base, segid, count in self.leaves:
+            found = self._leaf_term(leaf, segid, count, field, token)
+            if found.dtype == bool:
+                mask[base:base + count] = found
+            elif len(found):
+                mask[found + base] = True
+        if self.has_deletions:
+            mask &= self.live
+        mask.flags.writeable = False
+        if len(self._terms) >= SNAPSHOT_TERMS:
+            self._terms.pop(next(iter(self._terms)))
+        self._terms[key] = mask
+        return mask
 
     def any_of(self, field: str, tokens) -> np.ndarray:
         """Documents containing at least one of ``tokens``."""
@@ -145,7 +179,7 @@ class Snapshot:
         if name not in self._columns:
             parts = []
             for leaf, _, segid, count in self.leaves:
-                key = (self.kind, segid, "#column", name, count)
+                key = (self.kind, segid, "#column", name)
                 values = _column_cache.get(key)
                 if values is None:
                     values = np.fromiter(leaf.column_reader(name), dtype=np.int64, count=count)

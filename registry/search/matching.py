@@ -95,19 +95,29 @@ def _ascii_word(snap, word: str) -> tuple[np.ndarray, np.ndarray]:
     return anywhere, in_name
 
 
-def match(snap, text: str, labels) -> Match:
-    """Match the query ``text`` against snapshot ``snap``; an empty text matches everything."""
+def word_match(snap, word: str, labels=()) -> tuple[np.ndarray, np.ndarray]:
+    """(documents matching ``word`` anywhere, documents matching it in the name)."""
+    if is_cjk(word):
+        return _cjk_word(snap, word, _labels(labels))
+    return _ascii_word(snap, word)
+
+
+def match(snap, text: str, labels, related=None) -> Match:
+    """Match the query ``text`` against snapshot ``snap``; an empty text matches everything.
+
+    ``related(word)``, when given, returns more documents matching a word (practitioners
+    through their organisation's name)."""
     normalised = normalise(text)
     found = query_words(normalised)
     if not found:
         live = snap.live
         return Match(live, snap.empty, np.zeros(snap.size, dtype=np.int64))
-    all_labels = _labels(labels)
     mask = None
     in_name_count = np.zeros(snap.size, dtype=np.int64)
     for word in found:
-        anywhere, in_name = (_cjk_word(snap, word, all_labels) if is_cjk(word)
-                             else _ascii_word(snap, word))
+        anywhere, in_name = word_match(snap, word, labels)
+        if related is not None:
+            anywhere = anywhere | related(word)
         mask = anywhere if mask is None else mask & anywhere
         in_name_count += in_name
     compact = normalised.replace(" ", "")

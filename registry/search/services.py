@@ -28,7 +28,7 @@ from registry.public import labels
 from registry.orgs.models import Organisation, OrganisationStatus
 from registry.regions.services import ancestors, children, get_region, region_prefix
 from registry.search import engine
-from registry.search.analysis import is_cjk, normalise
+from registry.search.analysis import homophones, is_cjk, normalise
 from registry.search.matching import (
     ORGANISATION_LABELS,
     PRACTITIONER_LABELS,
@@ -36,6 +36,7 @@ from registry.search.matching import (
     highlight,
     match,
     query_words,
+    word_match,
 )
 from registry.search.query import GRADES_BEST_FIRST, STATUSES, OrganisationQuery, PractitionerQuery
 from registry.search.storage import ORGANISATIONS, PRACTITIONERS, IndexUnavailable
@@ -211,11 +212,14 @@ def _vocabulary_facet(snap, base, prefix: str, terms, chosen) -> list[FacetCount
 
 
 def _region_facet(snap, base, region: Optional[str]) -> list[FacetCount]:
+    rows = snap.regions.get(region)
+    if rows is None:  # regions are reference data: read once per snapshot
+        rows = snap.regions[region] = [(child.code, child.name) for child in children(region)]
     counts = []
-    for child in children(region):
-        count = _count(base, snap.term("f", _region_term(child.code)))
+    for code, name in rows:
+        count = _count(base, snap.term("f", _region_term(code)))
         if count:
-            counts.append(FacetCount(child.code, child.name, count, False))
+            counts.append(FacetCount(code, name, count, False))
     return counts
 
 
@@ -288,25 +292,25 @@ def _hits(snap, docnums, found: Match, snippet_fields: tuple[str, ...]) -> list[
 # --- nothing found --------------------------------------------------------------------------
 
 def _correction(snap, bigram: str) -> Optional[str]:
-    """The indexed name bigram nearest to ``bigram``: typing errors in Chinese are mostly
-    homophones (心里 for 心理), so same pinyin first, then same initials, then frequency."""
-    options = [option for option in snap.searcher.corrector("name").suggest(bigram, limit=40,
-                                                                            maxdist=1)
-               if len(option) == 2 and is_cjk(option)]
-    if not options:
-        return None
-    wanted = lazy_pinyin(bigram)
-
-    def closeness(item):
-        position, option = item
-        sounds = lazy_pinyin(option)
-        return (sounds != wanted, [s[:1] for s in sounds] != [s[:1] for s in wanted], position)
-
-    return min(enumerate(options), key=closeness)[1]
+    """The most frequent indexed name bigram that sounds like ``bigram``: Chinese is typed
+    through pinyin input methods, so typing errors are mostly homophones (心里 for 心理)."""
+    reader = snap.searcher.reader()
+    best, best_frequency = None, 0
+    for position in (0, 1):
+        sound = lazy_pinyin(bigram[position])[0]
+        for char in homophones().get(sound, ()):
+            candidate = bigram[:position] + char + bigram[position + 1:]
+            if candidate == bigram or ("name", candidate) not in reader:
+                continue
+            frequency = reader.doc_frequency("name", candidate)
+            if frequency > best_frequency:
+                best, best_frequency = candidate, frequency
+    return best
 
 
 def _suggest(snap, text: str, labels) -> Optional[str]:
-    """A did-you-mean from the index vocabulary (names' bigrams), only if it finds something."""
+    """A did-you-mean from the index vocabulary (names' bigrams, by sound), only if it
+    finds something."""
     reader = snap.searcher.reader()
     corrected = []
     for word in query_words(normalise(text)):
@@ -405,13 +409,35 @@ def _practitioner_filters(snap, query: PractitionerQuery) -> dict[str, np.ndarra
     return filters
 
 
+def _through_organisations(snap):
+    """``related(word)`` for practitioners: those whose organisation's name matches ``word``
+    (a join through the ``org`` column instead of copying names into every document)."""
+    try:
+        organisations = engine.snapshot(ORGANISATIONS, _index_dir())
+    except IndexUnavailable:
+        return None
+    keys = organisations.column("key")
+    staff = snap.column("org")
+
+    def related(word: str) -> np.ndarray:
+        _, in_name = word_match(organisations, word)
+        ids = keys[in_name]
+        if not len(ids):
+            return snap.empty
+        chosen = np.zeros(max(int(ids.max()), int(staff.max(initial=0))) + 1, dtype=bool)
+        chosen[ids] = True
+        return chosen[staff] & (staff > 0) & snap.live
+
+    return related
+
+
 def search_practitioners(query: PractitionerQuery) -> SearchResult:
     """Practitioners matching ``query`` (name, qualification, organisation, specialty)."""
     snap = _open(PRACTITIONERS)
     if snap is None:
         return SearchResult([], 0, query.page, query.per_page, limited=True)
     with engine.lock():
-        found = match(snap, query.q, PRACTITIONER_LABELS)
+        found = match(snap, query.q, PRACTITIONER_LABELS, _through_organisations(snap))
         filters = _practitioner_filters(snap, query)
         selected = _and([found.mask, *filters.values()])
         candidates = np.flatnonzero(selected)

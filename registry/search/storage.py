@@ -21,8 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from whoosh import fields, formats, index
+from whoosh import columns, fields, formats, index
 from whoosh.analysis import Tokenizer
+from whoosh.codec.whoosh3 import W3Codec
 
 ORGANISATIONS = "organisations"
 PRACTITIONERS = "practitioners"
@@ -43,19 +44,36 @@ class PretokenizedOnly(Tokenizer):
 
 
 class TokenSet(fields.FieldType):
-    """A field holding only which documents contain each token (no frequencies or positions):
-    the engine needs document sets, not BM25, and existence postings are the cheapest to
-    write. Marked scorable so that Whoosh keeps a length column (without it the writer checks
-    the disk for that column once per posting, four times slower)."""
+    """A field holding only which documents contain each token (no frequencies, positions or
+    lengths): the engine needs document sets, not BM25, and existence postings are the
+    cheapest to write."""
 
     def __init__(self):
         self.format = formats.Existence()
         self.analyzer = PretokenizedOnly()
-        self.scorable = True
+        self.scorable = False
         self.stored = False
         self.unique = False
         self.vector = None
         self.spelling = False
+
+
+class SetCodec(W3Codec):
+    """Whoosh's codec without per-posting length statistics. Nothing here is scored by field
+    length, and looking lengths up costs a file-existence check per posting when a field has
+    none (most of the time of a rebuild). Every writer of these indexes uses it."""
+
+    length_stats = False
+
+    def __init__(self):
+        # No zlib per posting block: they are small sets of ids. (Inlining more than one
+        # posting in the term table would save more, but is broken in Whoosh 2.7.5.)
+        super().__init__(compression=0)
+
+
+def open_writer(ix: index.Index, **options):
+    """A writer of ``ix`` with the codec above (commits and merges go through it)."""
+    return ix.writer(codec=SetCodec(), **options)
 
 
 def schema() -> fields.Schema:
@@ -66,9 +84,12 @@ def schema() -> fields.Schema:
         text=TokenSet(),    # other text: address, description, organisation names, …
         ident=TokenSet(),   # USCC, certificate numbers, "n:" + the exact normalised name
         f=TokenSet(),       # filter terms: "status:active", "region:3706", "type:…", …
-        rank=fields.NUMERIC(int, bits=32, sortable=True, default=0),
-        total=fields.NUMERIC(int, bits=32, sortable=True, default=0),  # 10 × total + 1; 0: none
-        name_key=fields.NUMERIC(int, bits=64, sortable=True, signed=False, default=0),
+        # Per-document numbers kept as columns only (not indexed: no postings to write).
+        key=fields.COLUMN(columns.NumericColumn("q", default=0)),     # the record's id
+        org=fields.COLUMN(columns.NumericColumn("q", default=0)),     # a practitioner's organisation
+        rank=fields.COLUMN(columns.NumericColumn("q", default=0)),    # static rank
+        total=fields.COLUMN(columns.NumericColumn("q", default=0)),   # 10 × total + 1; 0: none
+        name_key=fields.COLUMN(columns.NumericColumn("q", default=0)),  # pinyin order
         data=fields.STORED(),
     )
 

@@ -27,6 +27,7 @@ from registry.search.storage import (
     current_generation,
     new_generation,
     open_indexes,
+    open_writer,
     root_of,
     swap_in,
     write_lock,
@@ -92,7 +93,7 @@ def index_ready(index_dir: str) -> bool:
 def _write(indexes, kind: str, docs: dict[int, Optional[dict]]) -> None:
     if not docs:
         return
-    writer = indexes[kind].writer()
+    writer = open_writer(indexes[kind])
     try:
         for doc_id, doc in docs.items():
             writer.delete_by_term("id", str(doc_id))
@@ -159,7 +160,7 @@ def sync(index_dir: str, engine: sa.Engine, wait: float = 0.0,
 
 
 def _add_all(indexes, kind: str, ids: list[int], build, progress) -> int:
-    writer = indexes[kind].writer(limitmb=WRITER_MEMORY_MB)
+    writer = open_writer(indexes[kind], limitmb=WRITER_MEMORY_MB)
     count = 0
     try:
         for batch in documents.iter_batches(ids):

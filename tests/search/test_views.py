@@ -50,8 +50,10 @@ def test_filters_and_facets_keep_the_whole_query_in_the_url(client, register):
 
 
 def test_nothing_found_suggests_a_spelling_and_a_wider_region(client, register):
-    page = client.get("/search?q=心诲").get_data(as_text=True)
+    page = client.get("/search?q=心嗨").get_data(as_text=True)  # xin hai, the wrong 海
     assert "您是不是要找：" in page and ">心海</a>" in page
+    page = client.get("/search?q=心里咨询").get_data(as_text=True)
+    assert ">心理咨询</a>" in page
     page = client.get("/search?q=海风&region=370600").get_data(as_text=True)
     assert "在更大的范围内有 1 条结果：" in page and "山东省" in page
 
