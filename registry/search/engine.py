@@ -36,6 +36,7 @@ _lock = threading.RLock()
 _mask_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
 _column_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
 _cached_bytes = [0]
+_lexicons: dict[tuple, frozenset] = {}
 _snapshots: dict[tuple[str, str], "Snapshot"] = {}
 
 
@@ -52,6 +53,7 @@ def clear_caches() -> None:
     """Forget every cached posting set and column (the benchmark's cold start)."""
     _mask_cache.clear()
     _column_cache.clear()
+    _lexicons.clear()
     _cached_bytes[0] = 0
     _snapshots.clear()
 
@@ -173,6 +175,25 @@ class Snapshot:
             if not result.any():
                 break
         return self.empty if result is None else result
+
+    def has_name_bigram(self, bigram: str) -> bool:
+        """Whether any document's name holds the two-character ``bigram`` (did-you-mean).
+
+        The name field's CJK bigrams of each segment are read once into a set and kept with
+        the segment's other cached data."""
+        for leaf, _, segid, _ in self.leaves:
+            key = (self.kind, segid, "#bigrams")
+            vocabulary = _lexicons.get(key)
+            if vocabulary is None:
+                vocabulary = frozenset(
+                    text for text in (term.decode("utf-8") for term in leaf.lexicon("name"))
+                    if len(text) == 2 and not text.isascii())
+                _lexicons[key] = vocabulary
+                while len(_lexicons) > 64:
+                    _lexicons.pop(next(iter(_lexicons)))
+            if bigram in vocabulary:
+                return True
+        return False
 
     def column(self, name: str) -> np.ndarray:
         """A sortable numeric column for every document (cached per segment)."""

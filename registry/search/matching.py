@@ -10,12 +10,13 @@ identifier (USCC, certificate number) or the exact name: those rank first.
 from __future__ import annotations
 
 import functools
+import html
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import rjieba
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from registry import vocabulary
 from registry.search.analysis import (
@@ -145,26 +146,26 @@ def highlight(text: str | None, terms: list[str], width: int | None = None) -> M
     normalised = normalise(text)
     if len(normalised) != len(text):  # NFKC changed the length: match the text as written
         normalised = text.lower()
-    spans = []
-    if terms:
-        pattern = re.compile("|".join(re.escape(term) for term in terms))
-        spans = [(m.start(), m.end()) for m in pattern.finditer(normalised)]
+    spans = [(m.start(), m.end()) for m in _pattern(tuple(terms)).finditer(normalised)] \
+        if terms else []
     start, end = 0, len(text)
     if width is not None and len(text) > width:
         first = spans[0][0] if spans else 0
         start = max(0, min(first - width // 4, len(text) - width))
         end = start + width
-    pieces, position = [], start
+    pieces, position = ["…" if start > 0 else ""], start
     for span_start, span_end in spans:
-        if span_end <= start or span_start >= end:
-            continue
         span_start, span_end = max(span_start, position), min(span_end, end)
-        if span_start < position:
+        if span_start >= span_end:
             continue
-        pieces.append(escape(text[position:span_start]))
-        pieces.append(Markup("<mark>") + escape(text[span_start:span_end]) + Markup("</mark>"))
+        pieces += [html.escape(text[position:span_start], quote=False), "<mark>",
+                   html.escape(text[span_start:span_end], quote=False), "</mark>"]
         position = span_end
-    pieces.append(escape(text[position:end]))
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    return Markup(prefix) + Markup("").join(pieces) + Markup(suffix)
+    pieces.append(html.escape(text[position:end], quote=False))
+    pieces.append("…" if end < len(text) else "")
+    return Markup("".join(pieces))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(term) for term in terms))

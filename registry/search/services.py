@@ -19,6 +19,7 @@ import numpy as np
 from pypinyin import lazy_pinyin
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from registry import vocabulary
@@ -205,10 +206,25 @@ def _count(mask: np.ndarray, other: np.ndarray) -> int:
     return int(np.count_nonzero(mask & other))
 
 
+_labels_by_locale: dict[tuple[str, str, str], str] = {}
+
+
+def _label(term) -> str:
+    """A vocabulary label in the request's language (translated once per process)."""
+    key = (str(get_locale()), id(term), term.code)
+    label = _labels_by_locale.get(key)
+    if label is None:
+        label = _labels_by_locale[key] = str(term.label)
+    return label
+
+
 def _vocabulary_facet(snap, base, prefix: str, terms, chosen) -> list[FacetCount]:
-    counts = [FacetCount(term.code, str(term.label), _count(base, snap.term("f", f"{prefix}:{term.code}")),
-                         term.code in chosen) for term in terms]
-    return [facet for facet in counts if facet.count or facet.selected]
+    facets = []
+    for term in terms:
+        count = _count(base, snap.term("f", f"{prefix}:{term.code}"))
+        if count or term.code in chosen:
+            facets.append(FacetCount(term.code, _label(term), count, term.code in chosen))
+    return facets
 
 
 def _region_facet(snap, base, region: Optional[str]) -> list[FacetCount]:
@@ -300,7 +316,7 @@ def _correction(snap, bigram: str) -> Optional[str]:
         sound = lazy_pinyin(bigram[position])[0]
         for char in homophones().get(sound, ()):
             candidate = bigram[:position] + char + bigram[position + 1:]
-            if candidate == bigram or ("name", candidate) not in reader:
+            if candidate == bigram or not snap.has_name_bigram(candidate):
                 continue
             frequency = reader.doc_frequency("name", candidate)
             if frequency > best_frequency:
@@ -311,13 +327,12 @@ def _correction(snap, bigram: str) -> Optional[str]:
 def _suggest(snap, text: str, labels) -> Optional[str]:
     """A did-you-mean from the index vocabulary (names' bigrams, by sound), only if it
     finds something."""
-    reader = snap.searcher.reader()
     corrected = []
     for word in query_words(normalise(text)):
         if is_cjk(word) and len(word) >= 2 and not match(snap, word, labels).mask.any():
             for position in range(len(word) - 1):
                 bigram = word[position:position + 2]
-                if ("name", bigram) not in reader:
+                if not snap.has_name_bigram(bigram):
                     replacement = _correction(snap, bigram)
                     if replacement:
                         word = word[:position] + replacement + word[position + 2:]
