@@ -27,9 +27,34 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
+class _QueryArguments:
+    """Turning a query back into URL parameters (``URL_NAMES``: parameter → attribute)."""
+
+    URL_NAMES: dict[str, str] = {}
+
+    def as_args(self, **changes) -> dict:
+        """URL parameters that reproduce this query (with ``changes`` applied); defaults are
+        left out so that URLs stay short."""
+        query = replace(self, **changes) if changes else self
+        defaults = type(self)()
+        args = {}
+        for name, attribute in self.URL_NAMES.items():
+            value = getattr(query, attribute)
+            if value == getattr(defaults, attribute) or value in (None, "", ()):
+                continue
+            args[name] = list(value) if isinstance(value, tuple) else ("1" if value is True
+                                                                        else value)
+        return args
+
+
 @dataclass(frozen=True)
-class OrganisationQuery:
+class OrganisationQuery(_QueryArguments):
     """What the public asked for when searching organisations."""
+
+    URL_NAMES = {"q": "q", "region": "region", "type": "types", "service": "services",
+                 "population": "populations", "modality": "modalities",
+                 "demonstration": "demonstration", "min_grade": "min_grade",
+                 "status": "statuses", "sort": "sort", "page": "page", "per_page": "per_page"}
 
     q: str = ""
     region: Optional[str] = None
@@ -44,23 +69,14 @@ class OrganisationQuery:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
-    def as_args(self, **changes) -> dict:
-        """URL parameters that reproduce this query (with ``changes`` applied)."""
-        query = replace(self, **changes) if changes else self
-        args = {"q": query.q or None, "region": query.region,
-                "type": list(query.types), "service": list(query.services),
-                "population": list(query.populations), "modality": list(query.modalities),
-                "demonstration": "1" if query.demonstration else None,
-                "min_grade": query.min_grade, "status": list(query.statuses),
-                "sort": None if query.sort == "relevance" else query.sort,
-                "page": query.page if query.page != 1 else None,
-                "per_page": query.per_page if query.per_page != DEFAULT_PER_PAGE else None}
-        return {key: value for key, value in args.items() if value not in (None, [], "")}
-
 
 @dataclass(frozen=True)
-class PractitionerQuery:
+class PractitionerQuery(_QueryArguments):
     """What the public asked for when searching practitioners."""
+
+    URL_NAMES = {"q": "q", "region": "region", "qualification": "qualifications",
+                 "specialty": "specialties", "sort": "sort", "page": "page",
+                 "per_page": "per_page"}
 
     q: str = ""
     region: Optional[str] = None
@@ -69,17 +85,6 @@ class PractitionerQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
-
-    def as_args(self, **changes) -> dict:
-        """URL parameters that reproduce this query (with ``changes`` applied)."""
-        query = replace(self, **changes) if changes else self
-        args = {"q": query.q or None, "region": query.region,
-                "qualification": list(query.qualifications),
-                "specialty": list(query.specialties),
-                "sort": None if query.sort == "relevance" else query.sort,
-                "page": query.page if query.page != 1 else None,
-                "per_page": query.per_page if query.per_page != DEFAULT_PER_PAGE else None}
-        return {key: value for key, value in args.items() if value not in (None, [], "")}
 
 
 def _values(args, name: str) -> list[str]:
@@ -152,45 +157,45 @@ def _flag(args, name: str, errors: dict) -> bool:
     return False
 
 
-def _paging(args, errors: dict) -> tuple[int, int]:
-    return (_integer(args, "page", 1, 1, MAX_PAGE, errors),
-            _integer(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors))
+def _parse(args, make, fields: dict):
+    """``make(**values)`` from the readers in ``fields`` (name → reader(args, errors)), plus
+    the text, region and paging every search has; raises ValidationFailed on any error."""
+    errors: dict[str, str] = {}
+    values = {name: read(args, errors) for name, read in fields.items()}
+    query = make(q=_text(args, errors), region=_region(args, errors),
+                 page=_integer(args, "page", 1, 1, MAX_PAGE, errors),
+                 per_page=_integer(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors),
+                 **values)
+    if errors:
+        raise ValidationFailed(errors)
+    return query
+
+
+def _codes_of(name: str, allowed):
+    return lambda args, errors: _codes(args, name, allowed, errors)
 
 
 def parse_organisation_query(args) -> OrganisationQuery:
     """The organisation query in ``args``; raises ValidationFailed naming bad parameters."""
-    errors: dict[str, str] = {}
-    page, per_page = _paging(args, errors)
-    query = OrganisationQuery(
-        q=_text(args, errors),
-        region=_region(args, errors),
-        types=_codes(args, "type", vocabulary.ORGANISATION_TYPES, errors),
-        services=_codes(args, "service", vocabulary.SERVICES, errors),
-        populations=_codes(args, "population", vocabulary.POPULATIONS, errors),
-        modalities=_codes(args, "modality", vocabulary.MODALITIES, errors),
-        demonstration=_flag(args, "demonstration", errors),
-        min_grade=_choice(args, "min_grade", GRADES_BEST_FIRST, None, errors),
-        statuses=_codes(args, "status", STATUSES, errors),
-        sort=_choice(args, "sort", ORGANISATION_SORTS, "relevance", errors),
-        page=page, per_page=per_page,
-    )
-    if errors:
-        raise ValidationFailed(errors)
-    return query
+    return _parse(args, OrganisationQuery, {
+        "types": _codes_of("type", vocabulary.ORGANISATION_TYPES),
+        "services": _codes_of("service", vocabulary.SERVICES),
+        "populations": _codes_of("population", vocabulary.POPULATIONS),
+        "modalities": _codes_of("modality", vocabulary.MODALITIES),
+        "demonstration": lambda args, errors: _flag(args, "demonstration", errors),
+        "min_grade": lambda args, errors: _choice(args, "min_grade", GRADES_BEST_FIRST, None,
+                                                  errors),
+        "statuses": _codes_of("status", STATUSES),
+        "sort": lambda args, errors: _choice(args, "sort", ORGANISATION_SORTS, "relevance",
+                                             errors),
+    })
 
 
 def parse_practitioner_query(args) -> PractitionerQuery:
     """The practitioner query in ``args``; raises ValidationFailed naming bad parameters."""
-    errors: dict[str, str] = {}
-    page, per_page = _paging(args, errors)
-    query = PractitionerQuery(
-        q=_text(args, errors),
-        region=_region(args, errors),
-        qualifications=_codes(args, "qualification", vocabulary.QUALIFICATION_KINDS, errors),
-        specialties=_codes(args, "specialty", vocabulary.SPECIALTIES, errors),
-        sort=_choice(args, "sort", PRACTITIONER_SORTS, "relevance", errors),
-        page=page, per_page=per_page,
-    )
-    if errors:
-        raise ValidationFailed(errors)
-    return query
+    return _parse(args, PractitionerQuery, {
+        "qualifications": _codes_of("qualification", vocabulary.QUALIFICATION_KINDS),
+        "specialties": _codes_of("specialty", vocabulary.SPECIALTIES),
+        "sort": lambda args, errors: _choice(args, "sort", PRACTITIONER_SORTS, "relevance",
+                                             errors),
+    })

@@ -356,6 +356,17 @@ def _wider_region(snap, region: Optional[str], count_in) -> Optional[WiderRegion
     return WiderRegion(None, _("全国"), count) if count else None
 
 
+def _explain_nothing(result: SearchResult, snap, query, base, filters, labels) -> None:
+    """Fill in the did-you-mean and the nearest wider region of an empty result."""
+    if query.q:
+        result.suggestion = _suggest(snap, query.q, labels)
+    without_region = _except(base, filters, "region")
+    result.wider_region = _wider_region(
+        snap, query.region,
+        lambda term: int(np.count_nonzero(without_region if term is None
+                                          else without_region & term)))
+
+
 # --- organisations --------------------------------------------------------------------------
 
 def search_organisations(query: OrganisationQuery) -> SearchResult:
@@ -376,13 +387,8 @@ def search_organisations(query: OrganisationQuery) -> SearchResult:
                               len(candidates), query.page, query.per_page,
                               _organisation_facets(snap, found, filters, query, status))
         if not len(candidates):
-            if query.q:
-                result.suggestion = _suggest(snap, query.q, ORGANISATION_LABELS)
-            without_region = _except(found.mask & status, filters, "region")
-            result.wider_region = _wider_region(
-                snap, query.region,
-                lambda term: int(np.count_nonzero(without_region if term is None
-                                                  else without_region & term)))
+            _explain_nothing(result, snap, query, found.mask & status, filters,
+                             ORGANISATION_LABELS)
         return result
 
 
@@ -469,11 +475,5 @@ def search_practitioners(query: PractitionerQuery) -> SearchResult:
         result = SearchResult(_hits(snap, docnums, found, ("organisations",)), len(candidates),
                               query.page, query.per_page, facets)
         if not len(candidates):
-            if query.q:
-                result.suggestion = _suggest(snap, query.q, PRACTITIONER_LABELS)
-            without_region = _except(found.mask, filters, "region")
-            result.wider_region = _wider_region(
-                snap, query.region,
-                lambda term: int(np.count_nonzero(without_region if term is None
-                                                  else without_region & term)))
+            _explain_nothing(result, snap, query, found.mask, filters, PRACTITIONER_LABELS)
         return result
