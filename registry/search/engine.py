@@ -59,7 +59,12 @@ def clear_caches() -> None:
 
 
 def _posting_ids(matcher) -> np.ndarray:
-    """All document numbers of a posting list, a block at a time where the format allows."""
+    """All document numbers of a posting list, a block at a time where the format allows.
+
+    A segment with deletions wraps its matchers to skip deleted documents; the wrapper is
+    peeled off because deletions are applied by the snapshot's live mask."""
+    while not isinstance(matcher, W3LeafMatcher) and getattr(matcher, "child", None) is not None:
+        matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
         chunks = []
         while not matcher._atend:  # block-level access: ~40x faster than id() per posting

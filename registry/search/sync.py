@@ -6,6 +6,7 @@ and from the benchmark) and use their own database session.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,7 @@ from registry.search.storage import (
     ORGANISATIONS,
     PRACTITIONERS,
     IndexUnavailable,
+    SetCodec,
     current_generation,
     new_generation,
     open_indexes,
@@ -37,6 +39,7 @@ ORGANISATION = "organisation"
 PRACTITIONER = "practitioner"
 OUTBOX_BATCH = 2000
 WRITER_MEMORY_MB = 256
+PARALLEL_FROM = 5_000  # records of one kind from which a rebuild uses several processes
 
 
 @dataclass
@@ -159,8 +162,19 @@ def sync(index_dir: str, engine: sa.Engine, wait: float = 0.0,
         return report
 
 
+def _writer_for(ix, documents_expected: int):
+    """One writer process for a small rebuild; otherwise one per CPU (at most 4), each writing
+    its own segment (``multisegment``: no final merge), while this process reads the
+    database and builds the documents."""
+    procs = min(4, os.cpu_count() or 1)
+    if documents_expected < PARALLEL_FROM or procs < 2:
+        return open_writer(ix, limitmb=WRITER_MEMORY_MB)
+    return open_writer(ix, procs=procs, multisegment=True, batchsize=500,
+                       subargs={"codec": SetCodec(), "limitmb": WRITER_MEMORY_MB // procs})
+
+
 def _add_all(indexes, kind: str, ids: list[int], build, progress) -> int:
-    writer = open_writer(indexes[kind], limitmb=WRITER_MEMORY_MB)
+    writer = _writer_for(indexes[kind], len(ids))
     count = 0
     try:
         for batch in documents.iter_batches(ids):

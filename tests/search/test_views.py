@@ -124,3 +124,12 @@ def test_api_practitioners_never_return_private_fields(app, client, register):
         terms = repr(list(searcher.reader().all_terms()))
     for secret in (id_number, person.id_number_digest, person.id_number_encrypted):
         assert secret not in stored and secret.lower() not in terms
+
+
+def test_sort_by_name_follows_pinyin_and_pages_link_back(client, register):
+    body = client.get("/api/v1/organisations?sort=name").get_json()
+    assert [item["name"] for item in body["items"]] == [
+        "青岛市海风心理咨询中心", "烟台市心海心理咨询有限公司", "烟台市阳光家庭教育指导中心"]
+    second = client.get("/search?q=心理咨询&per_page=1&page=2").get_data(as_text=True)
+    assert "，第 2 / 3 页" in second
+    assert 'href="/search?q=%E5%BF%83%E7%90%86%E5%92%A8%E8%AF%A2&amp;page=3&amp;per_page=1"' in second
