@@ -73,6 +73,7 @@ class Config:
     # how many organisations a missing index is rebuilt inside the request (else in the
     # background, while the site says search is limited).
     SEARCH_LOCK_WAIT = 0.5
+    SEARCH_INLINE_SYNC_LIMIT = 200  # larger transactions (imports) are applied by the next sync
     SEARCH_SYNC_INTERVAL = 2.0
     SEARCH_INLINE_REBUILD_LIMIT = 10_000
 

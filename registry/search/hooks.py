@@ -26,7 +26,7 @@ from registry.search.sync import ORGANISATION, PRACTITIONER
 
 log = logging.getLogger(__name__)
 ENQUEUED = "search_enqueued"  # session.info: (entity_type, id) already in this transaction
-DIRTY = "search_dirty"        # session.info: this transaction wrote outbox rows
+DIRTY = "search_dirty"        # session.info: outbox rows this transaction wrote
 
 
 def _subjects(obj) -> list[tuple[str, Optional[int]]]:
@@ -74,12 +74,16 @@ def _after_flush(session: Session, flush_context) -> None:
     rows = _outbox_rows(session)
     if rows:
         session.connection().execute(sa.insert(SearchOutbox), rows)
-        session.info[DIRTY] = True
+        session.info[DIRTY] = session.info.get(DIRTY, 0) + len(rows)
 
 
 def _after_commit(session: Session) -> None:
     session.info.pop(ENQUEUED, None)
-    if session.info.pop(DIRTY, False) and has_app_context():
+    changed = session.info.pop(DIRTY, 0)
+    # A bulk change (an import) is left to the next sync — a search or ``flask search sync``
+    # — so that the request that made it does not also rebuild hundreds of documents.
+    if changed and has_app_context() and changed <= current_app.config.get(
+            "SEARCH_INLINE_SYNC_LIMIT", 200):
         apply_now()
 
 
@@ -119,7 +123,7 @@ def enqueue(entity_type: str, ids: Iterable[int], session: Optional[Session] = N
              "operation": OutboxOperation.UPSERT} for entity_id in ids]
     if rows:
         session.execute(sa.insert(SearchOutbox), rows)
-        session.info[DIRTY] = True
+        session.info[DIRTY] = session.info.get(DIRTY, 0) + len(rows)
     return len(rows)
 
 

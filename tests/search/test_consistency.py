@@ -177,3 +177,13 @@ def test_while_the_index_is_missing_search_is_limited_and_says_so(app, client, m
     assert page.status_code == 200 and "检索功能暂时受限" in text
     assert "烟台市<mark>等待</mark>心理咨询有限公司" in text
     assert started
+
+
+def test_a_bulk_change_is_applied_by_the_next_search(app):
+    app.config["SEARCH_INLINE_SYNC_LIMIT"] = 2
+    for number in range(3):
+        factories.make_organisation(name=f"烟台市批量{number}号心理咨询有限公司")
+    db.session.commit()
+    assert _pending() == 3  # the commit did not index them itself
+    assert find_organisations(q="批量").total == 3
+    assert _pending() == 0
