@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -38,6 +38,7 @@ from registry.search.storage import (
 ORGANISATION = "organisation"
 PRACTITIONER = "practitioner"
 OUTBOX_BATCH = 2000
+OUTBOX_KEEP_DAYS = 7
 WRITER_MEMORY_MB = 256
 PARALLEL_FROM = 5_000  # records of one kind from which a rebuild uses several processes
 
@@ -159,6 +160,10 @@ def sync(index_dir: str, engine: sa.Engine, wait: float = 0.0,
                                 .values(processed_at=utcnow()))
                 session.commit()
                 report.applied += len(rows)
+            if report.applied:  # applied rows are kept a while for inspection, then dropped
+                session.execute(sa.delete(SearchOutbox).where(
+                    SearchOutbox.processed_at < utcnow() - timedelta(days=OUTBOX_KEEP_DAYS)))
+                session.commit()
         return report
 
 
