@@ -39,6 +39,7 @@ db: install
 
 demo: db
 	$(BIN)/flask demo seed --if-empty
+	$(BIN)/flask search sync
 
 run: demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

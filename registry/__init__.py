@@ -57,6 +57,9 @@ def register_extensions(app: Flask) -> None:
     import registry.models  # noqa: F401  (the whole schema, for Alembic and relationships)
 
     db.init_app(app)
+    from registry.search.hooks import install as install_search_hooks
+
+    install_search_hooks()  # outbox rows for every flushed change to an indexed record
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -103,6 +106,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.practitioners.views import certificates_bp
     from registry.public.views import bp as public_bp
     from registry.sanctions.views import bp as sanctions_bp
+    from registry.search import api as search_api  # noqa: F401 (its routes join api_bp)
+    from registry.search.views import bp as search_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -118,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(complaints_bp)
     app.register_blueprint(disclosure_bp)
     app.register_blueprint(api_docs_bp)
+    app.register_blueprint(search_bp)
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
     from registry.api.auth import refuse_malformed_json
@@ -142,9 +148,10 @@ def register_commands(app: Flask) -> None:
     from registry.practitioners.commands import qualifications_cli
     from registry.regions.commands import regions_cli
     from registry.sanctions.commands import sanctions_cli
+    from registry.search.commands import search_cli
 
     for group in (regions_cli, demo_cli, users_cli, audit_cli, qualifications_cli, import_cli,
-                  evaluation_cli, sanctions_cli):
+                  evaluation_cli, sanctions_cli, search_cli):
         app.cli.add_command(group)
 
 

@@ -75,6 +75,14 @@ class Config:
     DEMONSTRATION_TARGET = 100  # 示范心理咨询机构 (Yantai plan: 100)
     # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
     DEMO_CITIES = ("370600", "371300", "370400", "510700")
+    # Search (issue 7): how long a commit waits for another process writing the index before
+    # leaving its change to the next sync; how often a search applies pending changes; up to
+    # how many organisations a missing index is rebuilt inside the request (else in the
+    # background, while the site says search is limited).
+    SEARCH_LOCK_WAIT = 0.5
+    SEARCH_INLINE_SYNC_LIMIT = 200  # larger transactions (imports) are applied by the next sync
+    SEARCH_SYNC_INTERVAL = 2.0
+    SEARCH_INLINE_REBUILD_LIMIT = 10_000
 
     @classmethod
     def from_environment(cls, overrides: dict) -> dict:

@@ -1,0 +1,73 @@
+"""``flask search sync | rebuild | verify``."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from registry.extensions import db
+from registry.search.storage import IndexUnavailable
+from registry.search.sync import rebuild, sync, verify
+
+search_cli = AppGroup("search", help="Search index: apply changes, rebuild, verify.")
+
+
+@search_cli.command("sync")
+@click.option("--wait", default=30.0, show_default=True,
+              help="Seconds to wait for another process that is writing the index.")
+def sync_command(wait: float) -> None:
+    """Apply pending changes (the outbox) to the index."""
+    report = sync(current_app.config["SEARCH_INDEX_DIR"], db.engine, wait=wait,
+                  inline_rebuild_limit=10**9)
+    if report.busy:
+        raise click.ClickException("another process is writing the index; try again later")
+    if report.rebuilt:
+        click.echo("the index was missing or unreadable: rebuilt from the database")
+    click.echo(f"applied {report.applied} pending changes")
+
+
+@search_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Rebuild the index from the database into a new folder and swap it in."""
+    bar = {"bar": None}
+
+    def progress(kind, count):
+        if kind is None:
+            bar["bar"] = click.progressbar(length=max(count, 1), label="indexing",
+                                           show_pos=True, file=sys.stderr)
+            bar["bar"].__enter__()
+        elif bar["bar"] is not None:
+            bar["bar"].update(count)
+
+    try:
+        report = rebuild(current_app.config["SEARCH_INDEX_DIR"], db.engine, progress=progress)
+    finally:
+        if bar["bar"] is not None:
+            bar["bar"].__exit__(None, None, None)
+    if report.busy:
+        raise click.ClickException("another process is writing the index; try again later")
+    click.echo(f"indexed {report.organisations} organisations and {report.practitioners} "
+               f"practitioners in {report.seconds:.1f} s "
+               f"({report.documents_per_second:.0f} documents/s)")
+
+
+@search_cli.command("verify")
+def verify_command() -> None:
+    """Compare the index with the database; exit 1 listing every difference."""
+    try:
+        report = verify(current_app.config["SEARCH_INDEX_DIR"], db.engine)
+    except IndexUnavailable as error:
+        raise click.ClickException(f"no readable index ({error}); run flask search rebuild")
+    for label, found in (("missing from the index", report.missing),
+                         ("in the index but not public", report.extra),
+                         ("indexed with outdated values", report.stale)):
+        for kind, ids in found.items():
+            if ids:
+                shown = ", ".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
+                click.echo(f"{kind} {label}: {len(ids)} ({shown})")
+    click.echo(f"pending changes in the outbox: {report.pending}")
+    if not report.consistent:
+        raise SystemExit(1)
+    click.echo("index and database agree")

@@ -1,0 +1,271 @@
+"""Applying the outbox to the index, rebuilding it, and checking it against the database.
+
+All three take the index folder and a SQLAlchemy engine (plain values: they are called from
+the session hook after a commit, from ``flask search …``, from the first search of a process
+and from the benchmark) and use their own database session.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from registry.database import utcnow
+from registry.search import documents
+from registry.search.engine import forget_snapshots
+from registry.search.models import SearchOutbox
+from registry.search.storage import (
+    KINDS,
+    ORGANISATIONS,
+    PRACTITIONERS,
+    IndexUnavailable,
+    SetCodec,
+    current_generation,
+    new_generation,
+    open_indexes,
+    open_writer,
+    root_of,
+    swap_in,
+    write_lock,
+)
+
+ORGANISATION = "organisation"
+PRACTITIONER = "practitioner"
+OUTBOX_BATCH = 2000
+OUTBOX_KEEP_DAYS = 7
+WRITER_MEMORY_MB = 256
+PARALLEL_FROM = 5_000  # records of one kind from which a rebuild uses several processes
+
+
+@dataclass
+class SyncReport:
+    """What one sync did."""
+
+    applied: int = 0
+    busy: bool = False
+    rebuilt: bool = False
+
+
+@dataclass
+class RebuildReport:
+    """What one rebuild did, and how fast."""
+
+    organisations: int = 0
+    practitioners: int = 0
+    seconds: float = 0.0
+    busy: bool = False
+
+    @property
+    def documents_per_second(self) -> float:
+        total = self.organisations + self.practitioners
+        return total / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class VerifyReport:
+    """Differences between the database and the index (empty lists: they agree)."""
+
+    missing: dict[str, list[int]] = field(default_factory=dict)   # in the database only
+    extra: dict[str, list[int]] = field(default_factory=dict)     # in the index only
+    stale: dict[str, list[int]] = field(default_factory=dict)     # indexed with other values
+    pending: int = 0
+
+    @property
+    def consistent(self) -> bool:
+        return not any(self.missing.values()) and not any(self.extra.values()) \
+            and not any(self.stale.values())
+
+
+def index_ready(index_dir: str) -> bool:
+    """Whether a readable index exists."""
+    generation = current_generation(root_of(index_dir))
+    if generation is None:
+        return False
+    try:
+        open_indexes(generation)
+    except IndexUnavailable:
+        return False
+    return True
+
+
+def _write(indexes, kind: str, docs: dict[int, Optional[dict]]) -> None:
+    if not docs:
+        return
+    writer = open_writer(indexes[kind])
+    try:
+        for doc_id, doc in docs.items():
+            writer.delete_by_term("id", str(doc_id))
+            if doc is not None:
+                writer.add_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def _apply(session: Session, indexes, rows, today: date) -> None:
+    organisation_ids = sorted({row.entity_id for row in rows if row.entity_type == ORGANISATION})
+    practitioner_ids = {row.entity_id for row in rows if row.entity_type == PRACTITIONER}
+    # An organisation's name and region appear in its practitioners' documents.
+    practitioner_ids |= documents.practitioners_of(session, organisation_ids)
+    names = documents.region_names(session)
+    _write(indexes, ORGANISATIONS,
+           documents.organisation_documents(session, organisation_ids, today, names))
+    _write(indexes, PRACTITIONERS,
+           documents.practitioner_documents(session, sorted(practitioner_ids), today))
+
+
+def sync(index_dir: str, engine: sa.Engine, wait: float = 0.0,
+         inline_rebuild_limit: int = 10_000, today: Optional[date] = None) -> SyncReport:
+    """Apply pending outbox rows, oldest first. Returns at once (``busy``) when another process
+    holds the write lock for longer than ``wait`` seconds: it, or the next sync, applies them.
+
+    A missing or unreadable index is rebuilt here when the database holds at most
+    ``inline_rebuild_limit`` public organisations (otherwise ``busy`` is reported and the
+    caller rebuilds in the background)."""
+    root = root_of(index_dir)
+    today = today or date.today()
+    with write_lock(root, wait) as acquired:
+        if not acquired:
+            return SyncReport(busy=True)
+        if not index_ready(index_dir):
+            with Session(engine) as session:
+                size = len(documents.all_organisation_ids(session))
+            if size > inline_rebuild_limit:
+                return SyncReport(busy=True)
+            _rebuild_locked(root, engine, None, today)
+            return SyncReport(rebuilt=True)
+        indexes = open_indexes(current_generation(root))
+        report = SyncReport()
+        with Session(engine) as session:
+            while True:
+                rows = session.execute(
+                    sa.select(SearchOutbox.id, SearchOutbox.entity_type, SearchOutbox.entity_id)
+                    .where(SearchOutbox.processed_at.is_(None))
+                    .order_by(SearchOutbox.id).limit(OUTBOX_BATCH)
+                ).all()
+                if not rows:
+                    break
+                _apply(session, indexes, rows, today)
+                # Marked only after the index committed: a crash in between re-applies them,
+                # which is harmless (documents are rebuilt from the database each time).
+                session.execute(sa.update(SearchOutbox)
+                                .where(SearchOutbox.id.in_([row.id for row in rows]))
+                                .values(processed_at=utcnow()))
+                session.commit()
+                report.applied += len(rows)
+            if report.applied:  # applied rows are kept a while for inspection, then dropped
+                session.execute(sa.delete(SearchOutbox).where(
+                    SearchOutbox.processed_at < utcnow() - timedelta(days=OUTBOX_KEEP_DAYS)))
+                session.commit()
+        return report
+
+
+def _writer_for(ix, documents_expected: int):
+    """One writer process for a small rebuild; otherwise one per CPU (at most 4), each writing
+    its own segment (``multisegment``: no final merge), while this process reads the
+    database and builds the documents."""
+    procs = min(4, os.cpu_count() or 1)
+    if documents_expected < PARALLEL_FROM or procs < 2:
+        return open_writer(ix, limitmb=WRITER_MEMORY_MB)
+    return open_writer(ix, procs=procs, multisegment=True, batchsize=500,
+                       subargs={"codec": SetCodec(), "limitmb": WRITER_MEMORY_MB // procs})
+
+
+def _add_all(indexes, kind: str, ids: list[int], build, progress) -> int:
+    writer = _writer_for(indexes[kind], len(ids))
+    count = 0
+    try:
+        for batch in documents.iter_batches(ids):
+            for doc in build(batch).values():
+                if doc is not None:
+                    writer.add_document(**doc)
+                    count += 1
+            if progress:
+                progress(kind, len(batch))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return count
+
+
+def _rebuild_locked(root: Path, engine: sa.Engine, progress, today: date) -> RebuildReport:
+    started = time.perf_counter()
+    generation = new_generation(root)
+    indexes = open_indexes(generation)
+    with Session(engine) as session:
+        pending = list(session.scalars(sa.select(SearchOutbox.id)
+                                       .where(SearchOutbox.processed_at.is_(None))))
+        names = documents.region_names(session)
+        organisation_ids = documents.all_organisation_ids(session)
+        practitioner_ids = documents.all_practitioner_ids(session)
+        if progress:
+            progress(None, len(organisation_ids) + len(practitioner_ids))
+        report = RebuildReport()
+        report.organisations = _add_all(
+            indexes, ORGANISATIONS, organisation_ids,
+            lambda batch: documents.organisation_documents(session, batch, today, names), progress)
+        report.practitioners = _add_all(
+            indexes, PRACTITIONERS, practitioner_ids,
+            lambda batch: documents.practitioner_documents(session, batch, today), progress)
+        swap_in(root, generation)
+        forget_snapshots()
+        for batch in documents.iter_batches(pending):
+            session.execute(sa.update(SearchOutbox).where(SearchOutbox.id.in_(batch))
+                            .values(processed_at=utcnow()))
+        session.commit()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def rebuild(index_dir: str, engine: sa.Engine, progress: Optional[Callable] = None,
+            wait: float = 600.0, today: Optional[date] = None) -> RebuildReport:
+    """Build a new index generation from the database and swap it in; searches keep using the
+    old one until the swap. ``progress(kind, n)`` is told the total (kind None) and then each
+    batch of records handled."""
+    root = root_of(index_dir)
+    with write_lock(root, wait) as acquired:
+        if not acquired:
+            return RebuildReport(busy=True)
+        return _rebuild_locked(root, engine, progress, today or date.today())
+
+
+def _indexed_data(indexes, kind: str) -> dict[int, dict]:
+    with indexes[kind].searcher() as searcher:
+        return {int(fields["id"]): fields.get("data") for fields in searcher.all_stored_fields()}
+
+
+def verify(index_dir: str, engine: sa.Engine, today: Optional[date] = None) -> VerifyReport:
+    """Compare every public record's document with what the index holds."""
+    root = root_of(index_dir)
+    generation = current_generation(root)
+    if generation is None:
+        raise IndexUnavailable("no index yet")
+    indexes = open_indexes(generation)
+    today = today or date.today()
+    report = VerifyReport()
+    with Session(engine) as session:
+        names = documents.region_names(session)
+        expected = {
+            ORGANISATIONS: documents.organisation_documents(
+                session, documents.all_organisation_ids(session), today, names),
+            PRACTITIONERS: documents.practitioner_documents(
+                session, documents.all_practitioner_ids(session), today),
+        }
+        report.pending = session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox)
+                                        .where(SearchOutbox.processed_at.is_(None))) or 0
+    for kind in KINDS:
+        wanted = {doc_id: doc["data"] for doc_id, doc in expected[kind].items() if doc}
+        indexed = _indexed_data(indexes, kind)
+        report.missing[kind] = sorted(set(wanted) - set(indexed))
+        report.extra[kind] = sorted(set(indexed) - set(wanted))
+        report.stale[kind] = sorted(doc_id for doc_id in set(wanted) & set(indexed)
+                                    if wanted[doc_id] != indexed[doc_id])
+    return report
