@@ -9,8 +9,14 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
 from registry.api.errors import api_error
+from registry.api.openapi import operation
 from registry.api.views import bp
-from registry.search.query import parse_organisation_query, parse_practitioner_query
+from registry.search.parameters import OrganisationSearchParameters, PractitionerSearchParameters
+from registry.search.query import (
+    UnknownRegion,
+    parse_organisation_query,
+    parse_practitioner_query,
+)
 from registry.search.schemas import OrganisationResultSchema, PractitionerResultSchema
 from registry.search.services import SearchResult, search_organisations, search_practitioners
 from registry.validation import ValidationFailed
@@ -28,10 +34,14 @@ def result_record(result: SearchResult, endpoint: str, id_argument: str) -> dict
 
 
 def _invalid(error: ValidationFailed):
+    if isinstance(error, UnknownRegion):  # as for every read naming a region that is not
+        return api_error(404, "not_found", error.errors["region"], error.errors)
     return api_error(400, "invalid_parameters", _("检索参数有误。"), error.errors)
 
 
 @bp.get("/organisations")
+@operation("get", "Search public organisations (the search page's parameters)",
+           query=OrganisationSearchParameters, answer=OrganisationResultSchema, tag="search")
 def organisations_search():
     """Search public organisations (parameters as on /search)."""
     try:
@@ -43,6 +53,8 @@ def organisations_search():
 
 
 @bp.get("/practitioners")
+@operation("get", "Search public practitioners (the practitioner search page's parameters)",
+           query=PractitionerSearchParameters, answer=PractitionerResultSchema, tag="search")
 def practitioners_search():
     """Search public practitioners (parameters as on /search/practitioners)."""
     try:

@@ -157,6 +157,10 @@ def _flag(args, name: str, errors: dict) -> bool:
     return False
 
 
+class UnknownRegion(ValidationFailed):
+    """The only problem is a well-formed region code that names no region (API: 404)."""
+
+
 def _parse(args, make, fields: dict):
     """``make(**values)`` from the readers in ``fields`` (name → reader(args, errors)), plus
     the text, region and paging every search has; raises ValidationFailed on any error."""
@@ -167,7 +171,9 @@ def _parse(args, make, fields: dict):
                  per_page=_integer(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE, errors),
                  **values)
     if errors:
-        raise ValidationFailed(errors)
+        code = (args.get("region") or "").strip()
+        unknown = set(errors) == {"region"} and len(code) == 6 and code.isdigit()
+        raise (UnknownRegion if unknown else ValidationFailed)(errors)
     return query
 
 
