@@ -93,7 +93,8 @@ def register_blueprints(app: Flask) -> None:
     """Mount the domain blueprints."""
     from registry.api.docs import bp as api_docs_bp
     from registry.api.views import bp as api_bp
-    import registry.sanctions.api  # noqa: F401  (its writes join the API blueprint)
+    import registry.imports.api  # noqa: F401  (its writes join the API blueprint)
+    import registry.sanctions.api  # noqa: F401  (likewise)
     from registry.audit.views import bp as audit_bp
     from registry.auth.views import bp as auth_bp
     from registry.complaints.views import bp as complaints_bp

@@ -54,3 +54,19 @@ ROUTES = [
               allowed_status=(200,)),
     )
 ]
+
+# The same imports through the API: the file is the raw body, named by ?filename=.
+ROUTES += [
+    route
+    for side in ("inside", "outside")
+    for route in (
+        Route("api.import_organisations", "POST",
+              lambda w: "/api/v1/imports/organisations?filename=list.csv", IMPORTERS[side],
+              data=lambda w, side=side: organisations_file(side)(w)["file"].stream.getvalue(),
+              variant=side, json=True, allowed_status=(201,)),
+        Route("api.import_practitioners", "POST",
+              lambda w: "/api/v1/imports/practitioners?filename=list.csv", IMPORTERS[side],
+              data=lambda w, side=side: practitioners_file(side)(w)["file"].stream.getvalue(),
+              variant=side, json=True, allowed_status=(201,)),
+    )
+]
