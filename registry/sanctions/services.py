@@ -483,12 +483,13 @@ class ScheduleReport:
     reactivated: int = 0
     exited: int = 0
     affiliations_ended: int = 0
+    disclosures_started: int = 0
     disclosures_ended: int = 0
 
     @property
     def total(self) -> int:
         return (self.sanctions_ended + self.suspended + self.reactivated + self.exited
-                + self.affiliations_ended + self.disclosures_ended)
+                + self.affiliations_ended + self.disclosures_started + self.disclosures_ended)
 
 
 def _due_terms(today: date) -> list[Sanction]:
@@ -521,6 +522,19 @@ def _status_candidates(today: date) -> list[int]:
                Organisation.id.in_(started))).order_by(Organisation.id)))
 
 
+def _due_disclosure_starts(today: date) -> list[Sanction]:
+    """Sanctions starting after their decision whose disclosure has begun by ``today`` and
+    not yet been announced (a ``sanction.disclosure_start`` event, for the change feed)."""
+    from registry.audit.models import AuditEvent
+
+    announced = sa.select(AuditEvent.id).where(
+        AuditEvent.entity_type == "sanction", AuditEvent.action == "sanction.disclosure_start",
+        AuditEvent.entity_id == sa.cast(Sanction.id, sa.String))
+    return list(db.session.scalars(sa.select(Sanction).where(
+        Sanction.starts_on <= today, Sanction.starts_on > Sanction.decision_date,
+        Sanction.disclosure_withdrawn_at.is_(None), ~sa.exists(announced)).order_by(Sanction.id)))
+
+
 def _due_disclosure_ends(today: date) -> list[Sanction]:
     return list(db.session.scalars(sa.select(Sanction).where(
         Sanction.disclosure_ended_at.is_(None),
@@ -541,7 +555,7 @@ def count_due(today: date) -> int:
     """How many steps ``run_schedule`` would take (for its progress bar)."""
     exits = _due_practitioner_exits(today)
     return (len(_due_terms(today)) + len(_status_candidates(today)) + len(exits)
-            + len(_due_disclosure_ends(today)))
+            + len(_due_disclosure_starts(today)) + len(_due_disclosure_ends(today)))
 
 
 def _due_practitioner_exits(today: date) -> list[Sanction]:
@@ -578,12 +592,18 @@ def run_schedule(today: Optional[date] = None,
         report.affiliations_ended += _end_practitioner_affiliations(None, sanction, today)
         db.session.commit()
         step(1)
+    starting = _due_disclosure_starts(today)
+    for sanction in starting:
+        record("sanction.disclosure_start", "sanction", sanction.id,
+               after={"starts_on": sanction.starts_on, "disclosure_until": sanction.disclosure_until},
+               region_code=sanction.region_code)
+    report.disclosures_started = len(starting)
     ending = _due_disclosure_ends(today)
     for sanction in ending:
         _end_disclosure(sanction)
     report.disclosures_ended = len(ending)
     db.session.commit()
-    step(len(ending))
+    step(len(starting) + len(ending))
     return report
 
 

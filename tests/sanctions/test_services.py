@@ -278,3 +278,14 @@ def test_no_sanction_row_is_ever_deleted(setting):
     services.run_schedule(date(2030, 1, 1))
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Sanction)) == 1
+
+
+def test_a_sanction_recorded_before_its_start_is_announced_when_it_starts(setting):
+    _record(setting, suspension_values(starts_on="2026-04-01", ends_on="2026-06-30",
+                                       disclosure_until="2027-04-01"))
+    _record(setting, sanction_values(decision_number="烟卫罚〔2026〕2号"))  # starts at once
+
+    assert services.run_schedule(date(2026, 3, 31)).disclosures_started == 0
+    assert services.run_schedule(date(2026, 4, 1)).disclosures_started == 1
+    assert services.run_schedule(date(2026, 4, 2)).disclosures_started == 0
+    assert _actions().count("sanction.disclosure_start") == 1
