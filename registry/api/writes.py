@@ -24,7 +24,8 @@ from registry.practitioners import services as practitioners
 
 
 
-def _answer(schema, record, status: int = 200):
+def answer(schema, record, status: int = 200):
+    """A write's JSON answer: the record dumped by ``schema``, with ``status``."""
     response = jsonify(schema.dump(record))
     response.status_code = status
     return response
@@ -47,7 +48,7 @@ def save_draft(organisation_id: int):
     """Save a draft or rejected registration."""
     values = _profile(organisation_id, http.parse_body(w.ProfileBodySchema()))
     saved = orgs.save_draft(g.api_user, organisation_id, values)
-    return _answer(w.OrganisationStateSchema(), saved)
+    return answer(w.OrganisationStateSchema(), saved)
 
 
 @bp.post(f"/organisations/<{http.ID}:organisation_id>/submit")
@@ -56,7 +57,7 @@ def save_draft(organisation_id: int):
            tag="registration", token=True)
 def submit(organisation_id: int):
     """Submit the saved registration for review."""
-    return _answer(w.OrganisationStateSchema(), orgs.submit(g.api_user, organisation_id))
+    return answer(w.OrganisationStateSchema(), orgs.submit(g.api_user, organisation_id))
 
 
 @bp.post(f"/organisations/<{http.ID}:organisation_id>/change-requests")
@@ -68,7 +69,7 @@ def request_change(organisation_id: int):
     """Propose changes to an approved registration (or update the pending proposal)."""
     values = _profile(organisation_id, http.parse_body(w.ProfileBodySchema()))
     change = orgs.request_change(g.api_user, organisation_id, values)
-    return _answer(w.ChangeRequestStateSchema(), change, 201)
+    return answer(w.ChangeRequestStateSchema(), change, 201)
 
 
 @bp.post(f"/organisations/<{http.ID}:organisation_id>/approve")
@@ -77,7 +78,7 @@ def request_change(organisation_id: int):
            answer=w.OrganisationStateSchema, tag="review", token=True)
 def approve_registration(organisation_id: int):
     """Approve a submitted registration."""
-    return _answer(w.OrganisationStateSchema(), orgs.approve(g.api_user, organisation_id))
+    return answer(w.OrganisationStateSchema(), orgs.approve(g.api_user, organisation_id))
 
 
 @bp.post(f"/organisations/<{http.ID}:organisation_id>/reject")
@@ -87,7 +88,7 @@ def approve_registration(organisation_id: int):
 def reject_registration(organisation_id: int):
     """Reject a submitted registration with a reason."""
     body = http.parse_body(w.ReasonBodySchema())
-    return _answer(w.OrganisationStateSchema(),
+    return answer(w.OrganisationStateSchema(),
                    orgs.reject(g.api_user, organisation_id, body["reason"]))
 
 
@@ -99,7 +100,7 @@ def approve_change(change_request_id: int):
     """Apply a pending change request (or carry out a deregistration)."""
     body = http.parse_body(w.ChangeDecisionBodySchema())
     change = orgs.approve_change(g.api_user, change_request_id, revision=body.get("revision"))
-    return _answer(w.ChangeRequestStateSchema(), change)
+    return answer(w.ChangeRequestStateSchema(), change)
 
 
 @bp.post(f"/change-requests/<{http.ID}:change_request_id>/reject")
@@ -111,7 +112,7 @@ def reject_change(change_request_id: int):
     body = http.parse_body(w.ChangeRejectionBodySchema())
     change = orgs.reject_change(g.api_user, change_request_id, body["reason"],
                                 revision=body.get("revision"))
-    return _answer(w.ChangeRequestStateSchema(), change)
+    return answer(w.ChangeRequestStateSchema(), change)
 
 
 # --- practitioners and qualifications --------------------------------------------------------
@@ -128,7 +129,7 @@ def add_practitioner(organisation_id: int):
     role, start_date = body.pop("role"), body.pop("start_date", None)
     registration = practitioners.register_practitioner(
         g.api_user, organisation_id, body, qualifications, role=role, start_date=start_date)
-    return _answer(w.RegistrationResultSchema(), registration, 201)
+    return answer(w.RegistrationResultSchema(), registration, 201)
 
 
 @bp.post(f"/organisations/<{http.ID}:organisation_id>/practitioners/<{http.ID}:practitioner_id>"
@@ -141,7 +142,7 @@ def add_qualification(organisation_id: int, practitioner_id: int):
     body = http.parse_body(w.QualificationBodySchema())
     qualification = practitioners.add_qualification(g.api_user, organisation_id,
                                                     practitioner_id, body)
-    return _answer(w.QualificationStateSchema(), qualification, 201)
+    return answer(w.QualificationStateSchema(), qualification, 201)
 
 
 @bp.post(f"/qualifications/<{http.ID}:qualification_id>/verify")
@@ -150,7 +151,7 @@ def add_qualification(organisation_id: int, practitioner_id: int):
            answer=w.QualificationStateSchema, tag="review", token=True)
 def verify_qualification(qualification_id: int):
     """Mark a qualification verified."""
-    return _answer(w.QualificationStateSchema(),
+    return answer(w.QualificationStateSchema(),
                    practitioners.verify_qualification(g.api_user, qualification_id))
 
 
@@ -161,7 +162,7 @@ def verify_qualification(qualification_id: int):
 def reject_qualification(qualification_id: int):
     """Reject a qualification with a reason."""
     body = http.parse_body(w.ReasonBodySchema())
-    return _answer(w.QualificationStateSchema(),
+    return answer(w.QualificationStateSchema(),
                    practitioners.reject_qualification(g.api_user, qualification_id,
                                                       body["reason"]))
 
@@ -179,7 +180,7 @@ def open_evaluation():
     opened = evaluation.open_evaluation(g.api_user, body["organisation_id"], body["cycle"],
                                         association_id=body.get("association_id"),
                                         rubric_id=body.get("rubric_id"))
-    return _answer(w.EvaluationStateSchema(), opened, 201)
+    return answer(w.EvaluationStateSchema(), opened, 201)
 
 
 def _score_inputs(body: dict) -> dict:
@@ -197,7 +198,7 @@ def save_scores(evaluation_id: int):
     body = http.parse_body(w.ScoresBodySchema())
     saved = evaluation.save_draft(g.api_user, evaluation_id, body["lock_version"],
                                   _score_inputs(body), body.get("summary"))
-    return _answer(w.EvaluationStateSchema(), saved)
+    return answer(w.EvaluationStateSchema(), saved)
 
 
 @bp.post(f"/evaluations/<{http.ID}:evaluation_id>/publish")
@@ -210,7 +211,7 @@ def publish_evaluation(evaluation_id: int):
     published = evaluation.publish(g.api_user, evaluation_id, body["lock_version"],
                                    _score_inputs(body), body.get("summary"),
                                    body["conflict_declared"])
-    return _answer(w.EvaluationStateSchema(), published)
+    return answer(w.EvaluationStateSchema(), published)
 
 
 @bp.post(f"/organisations/<{http.ID}:organisation_id>/designations")
@@ -224,7 +225,7 @@ def designate(organisation_id: int):
     designation = designations.designate(g.api_user, organisation_id, body["year"],
                                          body["valid_from"], body["valid_to"],
                                          body["designating_body"], body.get("override_reason"))
-    return _answer(w.DesignationStateSchema(), designation, 201)
+    return answer(w.DesignationStateSchema(), designation, 201)
 
 
 @bp.post(f"/designations/<{http.ID}:designation_id>/revoke")
@@ -234,5 +235,5 @@ def designate(organisation_id: int):
 def revoke_designation(designation_id: int):
     """Revoke a designation with a reason."""
     body = http.parse_body(w.ReasonBodySchema())
-    return _answer(w.DesignationStateSchema(),
+    return answer(w.DesignationStateSchema(),
                    designations.revoke(g.api_user, designation_id, body["reason"]))

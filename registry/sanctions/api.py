@@ -4,12 +4,13 @@ jurisdiction, state and input (``ValidationFailed`` → 422, ``PermissionDenied`
 ``StateConflict`` → 409, ``NotFound`` → 404, see ``registry.api.http``)."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
 from registry.api import http
 from registry.api.auth import token_required
 from registry.api.openapi import operation
 from registry.api.views import bp
+from registry.api.writes import answer
 from registry.complaints import services as complaints
 from registry.complaints.views import complaint_limit
 from registry.extensions import limiter
@@ -17,12 +18,6 @@ from registry.sanctions import appeals, recommendations, services
 from registry.sanctions import schemas as s
 
 SUBJECT_FIELDS = ("subject_kind", "subject_id")
-
-
-def _answer(schema, record, status: int = 200):
-    response = jsonify(schema.dump(record))
-    response.status_code = status
-    return response
 
 
 def _without_subject(body: dict) -> dict:
@@ -39,7 +34,7 @@ def file_recommendation():
     body = http.parse_body(s.RecommendationBodySchema())
     recommendation = recommendations.file_recommendation(
         g.api_user, body["subject_kind"], body["subject_id"], _without_subject(body))
-    return _answer(s.RecommendationStateSchema(), recommendation, 201)
+    return answer(s.RecommendationStateSchema(), recommendation, 201)
 
 
 @bp.post(f"/recommendations/<{http.ID}:recommendation_id>/decline")
@@ -50,7 +45,7 @@ def file_recommendation():
 def decline_recommendation(recommendation_id: int):
     """Decline a pending recommendation."""
     body = http.parse_body(s.DeclineBodySchema())
-    return _answer(s.RecommendationStateSchema(),
+    return answer(s.RecommendationStateSchema(),
                    recommendations.decline(g.api_user, recommendation_id, body["reason"]))
 
 
@@ -65,7 +60,7 @@ def record_sanction():
     body = http.parse_body(s.SanctionBodySchema())
     sanction = services.record_sanction(g.api_user, body["subject_kind"], body["subject_id"],
                                         _without_subject(body))
-    return _answer(s.SanctionStateSchema(), sanction, 201)
+    return answer(s.SanctionStateSchema(), sanction, 201)
 
 
 @bp.post(f"/referrals/<{http.ID}:referral_id>/outcome")
@@ -76,7 +71,7 @@ def record_sanction():
 def referral_outcome(referral_id: int):
     """What the market regulator decided."""
     body = http.parse_body(s.ReferralOutcomeBodySchema())
-    return _answer(s.ReferralStateSchema(),
+    return answer(s.ReferralStateSchema(),
                    services.record_referral_outcome(g.api_user, referral_id, body))
 
 
@@ -91,7 +86,7 @@ def file_appeal(sanction_id: int):
     appeal = appeals.file_request(g.api_user, sanction_id, body["kind"],
                                   {"statement": body["statement"],
                                    "evidence": body.get("evidence")})
-    return _answer(s.AppealStateSchema(), appeal, 201)
+    return answer(s.AppealStateSchema(), appeal, 201)
 
 
 @bp.post(f"/appeals/<{http.ID}:appeal_id>/decision")
@@ -101,7 +96,7 @@ def file_appeal(sanction_id: int):
 def decide_appeal(appeal_id: int):
     """Accept (lifts the sanction or ends disclosure early) or reject, with a reason."""
     body = http.parse_body(s.DecisionBodySchema())
-    return _answer(s.AppealStateSchema(),
+    return answer(s.AppealStateSchema(),
                    appeals.decide(g.api_user, appeal_id, body["accept"], body["reason"]))
 
 
@@ -117,4 +112,4 @@ def file_complaint():
     body = http.parse_body(s.ComplaintBodySchema())
     subject = {key: body.pop(key, None) for key in ("organisation_id", "practitioner_id")}
     complaint = complaints.file_complaint(body, **subject)
-    return _answer(s.ComplaintFiledSchema(), complaint, 201)
+    return answer(s.ComplaintFiledSchema(), complaint, 201)
