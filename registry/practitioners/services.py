@@ -911,6 +911,8 @@ def lookup_certificate(number: Any, name: Any, today: Optional[date] = None) -> 
     wanted_name = _name_key(name)
     if len(wanted_number) > 40 or len(wanted_name) > 60:
         return NOT_FOUND  # longer than any stored value
+    if any(unicodedata.category(ch) == "Cc" for ch in wanted_number + wanted_name):
+        return NOT_FOUND  # no stored value holds control characters (PostgreSQL refuses NUL)
     today = today or local_today()
     candidates = db.session.scalars(
         sa.select(Qualification)

@@ -568,6 +568,14 @@ def test_a_wrong_name_answers_like_an_unknown_number(certificates):
     assert wrong_name.as_dict() == unknown.as_dict() == {"status": "not_found"}
 
 
+def test_control_characters_answer_not_found(certificates):
+    # PostgreSQL refuses NUL in text: such input must never reach the query (found by schemathesis).
+    assert services.lookup_certificate("1511\x00000100001", "张伟", today=TODAY) == \
+        services.NOT_FOUND
+    assert services.lookup_certificate("1511000000100001", "张\x07伟", today=TODAY) == \
+        services.NOT_FOUND
+
+
 def test_the_answer_carries_nothing_about_the_holder(certificates):
     body = services.lookup_certificate("1511000000100001", "张伟", today=TODAY).as_dict()
     assert body == {"status": "valid", "qualification": {
