@@ -664,16 +664,6 @@ def sanctions_in_jurisdiction(actor, page: int, per_page: int, state: Optional[s
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def sanctions_of_subject(subject: Subject) -> list[Sanction]:
-    """Every sanction of a subject, newest decision first (disclosed or not)."""
-    columns = subject.columns()
-    condition = (Sanction.organisation_id == columns["organisation_id"]
-                 if subject.organisation is not None
-                 else Sanction.practitioner_id == columns["practitioner_id"])
-    return list(db.session.scalars(sa.select(Sanction).where(condition)
-                                   .order_by(Sanction.decision_date.desc(), Sanction.id.desc())))
-
-
 def prefill_from(recommendation: Optional[SanctionRecommendation], today: date) -> dict:
     """The sanction form's starting values: a recommendation's type and facts, today's date."""
     values: dict = {"decision_date": today, "starts_on": today}

@@ -110,14 +110,6 @@ def load_subject(kind: Any, subject_id: Any, actor: Any = None) -> Subject:
     return practitioner_subject(practitioner, actor)
 
 
-def subject_of(record: Any, actor: Any = None) -> Subject:
-    """The subject of a row with ``organisation_id``/``practitioner_id`` (a recommendation,
-    a sanction, a complaint)."""
-    if record.organisation_id is not None:
-        return organisation_subject(record.organisation)
-    return practitioner_subject(record.practitioner, actor)
-
-
 def find_subjects(actor: Any, kind: str, text: Any, limit: int = 20) -> list[Subject]:
     """Organisations (by USCC or part of the name) or practitioners (by name or certificate
     number) inside the officer's jurisdiction, for choosing whom a decision concerns."""
