@@ -21,6 +21,7 @@ import unicodedata
 import opencc
 import rjieba
 from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.mmseg import seg as _phrase_segmenter
 
 # A CJK ideograph run, or a run of ASCII letters/digits; everything else separates words.
 _WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
@@ -104,9 +105,27 @@ def query_pieces(word: str) -> list[str]:
 
 # --- pinyin -------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=100_000)
+def _phrase_syllables(phrase: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(phrase))
+
+
+def run_syllables(run: str) -> list[str]:
+    """Pinyin syllables of a CJK run, as ``lazy_pinyin(run)`` gives them.
+
+    pypinyin cuts a run into dictionary phrases (its maximum-matching segmenter) and reads
+    each phrase; the reading of a phrase does not depend on its neighbours, so phrases are
+    cached here. Names share most of their phrases (心理, 咨询, 有限公司, city names and
+    common given names), which makes a rebuild's pinyin several times cheaper."""
+    syllables: list[str] = []
+    for phrase in _phrase_segmenter.cut(run):
+        syllables.extend(_phrase_syllables(phrase))
+    return syllables
+
+
 def name_syllables(name: str | None) -> list[list[str]]:
     """Pinyin syllables of each CJK run of a name (normalised here)."""
-    return [lazy_pinyin(word) for word in words(normalise(name)) if is_cjk(word)]
+    return [run_syllables(word) for word in words(normalise(name)) if is_cjk(word)]
 
 
 def pinyin_tokens(runs: list[list[str]]) -> set[str]:

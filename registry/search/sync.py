@@ -6,7 +6,6 @@ and from the benchmark) and use their own database session.
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from registry.database import utcnow
 from registry.search import documents
+from registry.search.bulk import BulkWriter
 from registry.search.engine import forget_snapshots
 from registry.search.models import SearchOutbox
 from registry.search.storage import (
@@ -25,7 +25,6 @@ from registry.search.storage import (
     ORGANISATIONS,
     PRACTITIONERS,
     IndexUnavailable,
-    SetCodec,
     current_generation,
     new_generation,
     open_indexes,
@@ -39,8 +38,6 @@ ORGANISATION = "organisation"
 PRACTITIONER = "practitioner"
 OUTBOX_BATCH = 2000
 OUTBOX_KEEP_DAYS = 7
-WRITER_MEMORY_MB = 256
-PARALLEL_FROM = 5_000  # records of one kind from which a rebuild uses several processes
 
 
 @dataclass
@@ -167,33 +164,20 @@ def sync(index_dir: str, engine: sa.Engine, wait: float = 0.0,
         return report
 
 
-def _writer_for(ix, documents_expected: int):
-    """One writer process for a small rebuild; otherwise one per CPU (at most 4), each writing
-    its own segment (``multisegment``: no final merge), while this process reads the
-    database and builds the documents."""
-    procs = min(4, os.cpu_count() or 1)
-    if documents_expected < PARALLEL_FROM or procs < 2:
-        return open_writer(ix, limitmb=WRITER_MEMORY_MB)
-    return open_writer(ix, procs=procs, multisegment=True, batchsize=500,
-                       subargs={"codec": SetCodec(), "limitmb": WRITER_MEMORY_MB // procs})
-
-
 def _add_all(indexes, kind: str, ids: list[int], build, progress) -> int:
-    writer = _writer_for(indexes[kind], len(ids))
-    count = 0
+    writer = BulkWriter(indexes[kind])
     try:
         for batch in documents.iter_batches(ids):
             for doc in build(batch).values():
                 if doc is not None:
-                    writer.add_document(**doc)
-                    count += 1
+                    writer.add(doc)
             if progress:
                 progress(kind, len(batch))
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    return count
+    return writer.count
 
 
 def _rebuild_locked(root: Path, engine: sa.Engine, progress, today: date) -> RebuildReport:

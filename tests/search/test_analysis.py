@@ -29,3 +29,15 @@ def test_name_sort_number_follows_pinyin_order():
 
     ordered = ["安心", "白云", "心海", "张三"]
     assert sorted(ordered, key=name_sort_number) == ordered
+
+
+def test_cached_phrase_readings_equal_pypinyins_reading_of_the_whole_run():
+    from pypinyin import lazy_pinyin
+
+    runs = ["重庆市长寿区心理咨询中心", "长春朝阳银行行长心理工作室", "烟台市心海心理咨询有限公司",
+            "乐山音乐治疗中心", "单县单丽娟", "曾经的曾氏家庭", "觉得睡觉", "的确目的", "行"]
+    for run in runs:
+        assert analysis.run_syllables(run) == lazy_pinyin(run), run
+    # The same phrases again come from the cache and are still right.
+    assert analysis.run_syllables("重庆银行") == lazy_pinyin("重庆银行") == \
+        ["chong", "qing", "yin", "hang"]
