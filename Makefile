@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
+TEST_WORKERS ?= auto
 
 .PHONY: run test install install-test translations browser-deps db demo clean
 
@@ -44,8 +45,10 @@ demo: db
 run: demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# One pytest worker per CPU (pytest-xdist; each has its own PostgreSQL database when
+# DATABASE_URL is set). PYTEST_ARGS adds options: make test PYTEST_ARGS="-n 0 tests/search".
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium and CJK fonts for the browser tests (needs root; .ci/run calls it).
 browser-deps:

@@ -32,17 +32,44 @@ def sqlalchemy_url(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory):
-    """The schema with every region loaded, made once per run.
+def postgres_database():
+    """The PostgreSQL database of this test process: ``DATABASE_URL`` itself, or, when
+    pytest-xdist runs several worker processes (``make test`` does), a database of each
+    worker's own beside it (``<name>_gw0``, …), created empty and dropped at the end."""
+    url = sa.make_url(sqlalchemy_url(POSTGRES_URL))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url.render_as_string(hide_password=False)
+        return
+    name = f"{url.database}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(statement))
+
+    run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    run(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(request, tmp_path_factory):
+    """The schema with every region loaded, made once per run (per worker process).
 
     SQLite: a file that each test copies (a copy takes milliseconds; building the schema and
-    loading 3,427 regions takes a good part of a second). PostgreSQL: the CI database itself,
-    whose ``regions`` table is kept between tests while every other table is emptied.
+    loading 3,427 regions takes a good part of a second). PostgreSQL: the process's database
+    (see ``postgres_database``), whose ``regions`` table is kept between tests while every
+    other table is emptied.
     """
     from registry.regions.services import load_regions
 
     if POSTGRES_URL:
-        url, path = sqlalchemy_url(POSTGRES_URL), None
+        url, path = request.getfixturevalue("postgres_database"), None
     else:
         path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
         url = f"sqlite:///{path}"
