@@ -123,7 +123,8 @@ def time_rebuild(app) -> dict:
             else:
                 bar["bar"].update(count)
 
-        report = rebuild(app.config["SEARCH_INDEX_DIR"], db.engine, progress=progress)
+        report = rebuild(app.config["SEARCH_INDEX_DIR"], db.engine, progress=progress,
+                         processes=min(2, os.cpu_count() or 1))
         bar["bar"].__exit__(None, None, None)
         return {"organisations": report.organisations, "practitioners": report.practitioners,
                 "seconds": round(report.seconds, 1),

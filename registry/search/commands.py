@@ -1,6 +1,7 @@
 """``flask search sync | rebuild | verify``."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -29,7 +30,10 @@ def sync_command(wait: float) -> None:
 
 
 @search_cli.command("rebuild")
-def rebuild_command() -> None:
+@click.option("--processes", type=click.IntRange(1, 2), default=min(2, os.cpu_count() or 1),
+              show_default="2 with several CPUs",
+              help="2: build the practitioners' index in a second process meanwhile.")
+def rebuild_command(processes: int) -> None:
     """Rebuild the index from the database into a new folder and swap it in."""
     bar = {"bar": None}
 
@@ -42,7 +46,8 @@ def rebuild_command() -> None:
             bar["bar"].update(count)
 
     try:
-        report = rebuild(current_app.config["SEARCH_INDEX_DIR"], db.engine, progress=progress)
+        report = rebuild(current_app.config["SEARCH_INDEX_DIR"], db.engine, progress=progress,
+                         processes=processes)
     finally:
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)

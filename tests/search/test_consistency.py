@@ -17,7 +17,7 @@ from registry.search.models import SearchOutbox
 from registry.search.storage import current_generation, root_of
 from registry.search.sync import verify
 from tests import factories
-from tests.search.conftest import find_organisations, names
+from tests.search.conftest import find_organisations, find_practitioners, names
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -187,3 +187,46 @@ def test_a_bulk_change_is_applied_by_the_next_search(app):
     assert _pending() == 3  # the commit did not index them itself
     assert find_organisations(q="批量").total == 3
     assert _pending() == 0
+
+
+def _people(count: int) -> None:
+    organisation = factories.make_organisation(name="烟台市并行心理咨询有限公司")
+    for number in range(count):
+        factories.make_qualification(factories.make_practitioner(organisation,
+                                                                 name=f"并行{number:02d}"))
+    db.session.commit()
+
+
+def test_a_rebuild_in_two_processes_builds_the_same_index(app):
+    from registry.search.sync import rebuild
+
+    _people(12)
+    steps = []
+    report = rebuild(app.config["SEARCH_INDEX_DIR"], db.engine, processes=2,
+                     progress=lambda kind, count: steps.append((kind, count)))
+    assert (report.organisations, report.practitioners) == (1, 12)
+    assert steps[0] == (None, 13) and sum(count for kind, count in steps[1:]) == 13
+    assert {kind for kind, _ in steps[1:]} == {"organisations", "practitioners"}
+    engine.forget_snapshots()
+    assert verify(app.config["SEARCH_INDEX_DIR"], db.engine).consistent
+    assert find_practitioners(q="并行07").total == 1
+
+
+def test_a_failed_second_process_leaves_the_index_in_use(app, monkeypatch):
+    import pytest
+
+    from registry.search import sync
+    from tests.search import rebuild_child
+
+    _people(2)
+    root = root_of(app.config["SEARCH_INDEX_DIR"])
+    before = current_generation(root)
+    for stand_in, message in ((rebuild_child.reports_failure, "the database went away"),
+                              (rebuild_child.dies, "exit code 3")):
+        monkeypatch.setattr(sync, "_build_in_child", stand_in)
+        with pytest.raises(sync.RebuildFailed, match=message):
+            sync.rebuild(app.config["SEARCH_INDEX_DIR"], db.engine, processes=2)
+        assert current_generation(root) == before  # nothing swapped in, nothing left behind
+        assert sorted(path.name for path in root.iterdir() if path.name.startswith("gen-")) \
+            == [before.name]
+    assert find_practitioners(q="并行01").total == 1
