@@ -111,15 +111,23 @@ def organisation_document(org: Organisation, evaluation: Optional[tuple], demons
     }
 
 
+# The state of evaluations and qualifications is checked here rather than in the queries'
+# WHERE clauses: SQLite (without ANALYZE statistics) otherwise walks the state index — every
+# published evaluation or verified certificate of the country — for each batch of records,
+# which made a rebuild quadratic and a single change's sync take half a second at 100,000
+# organisations. Selected by the record's own index, a batch reads only its own rows.
+
 def _latest_grades(session: Session, ids: list[int]) -> dict[int, tuple]:
     rows = session.execute(
-        sa.select(Evaluation.organisation_id, Evaluation.grade, Evaluation.total)
-        .where(Evaluation.organisation_id.in_(ids), Evaluation.state == EvaluationState.PUBLISHED)
+        sa.select(Evaluation.organisation_id, Evaluation.grade, Evaluation.total,
+                  Evaluation.state)
+        .where(Evaluation.organisation_id.in_(ids))
         .order_by(Evaluation.cycle.desc(), Evaluation.published_at.desc(), Evaluation.id.desc())
     )
     latest: dict[int, tuple] = {}
-    for organisation_id, grade, total in rows:
-        latest.setdefault(organisation_id, (grade.value if grade else None, total))
+    for organisation_id, grade, total, state in rows:
+        if state == EvaluationState.PUBLISHED:
+            latest.setdefault(organisation_id, (grade.value if grade else None, total))
     return latest
 
 
@@ -237,11 +245,11 @@ def practitioner_documents(session: Session, ids: list[int],
         for practitioner_id, kind, number, state in session.execute(
             sa.select(Qualification.practitioner_id, Qualification.kind,
                       Qualification.certificate_number, Qualification.state)
-            .where(Qualification.practitioner_id.in_(batch),
-                   Qualification.state.in_(SHOWN_QUALIFICATION_STATES))
+            .where(Qualification.practitioner_id.in_(batch))  # state: see _latest_grades
             .order_by(Qualification.id)
         ):
-            qualifications[practitioner_id].append((kind, number, state.value))
+            if state in SHOWN_QUALIFICATION_STATES:
+                qualifications[practitioner_id].append((kind, number, state.value))
         sanctions = _sanctions(session, Sanction.practitioner_id, batch, today)
         for person in session.scalars(sa.select(Practitioner).where(Practitioner.id.in_(batch))):
             result[person.id] = practitioner_document(
