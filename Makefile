@@ -46,7 +46,7 @@ run: demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # One pytest worker per CPU (pytest-xdist; each has its own PostgreSQL database when
-# DATABASE_URL is set). PYTEST_ARGS adds options: make test PYTEST_ARGS="-n 0 tests/search".
+# DATABASE_URL is set). TEST_WORKERS=0: one process; PYTEST_ARGS adds options (tests, -x, …).
 test: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 

@@ -30,15 +30,19 @@ from registry.search.storage import SetCodec
 BLOCK = 128  # postings per block, as Whoosh's codec writes them (W3Codec's blocklimit)
 
 
+def _numbers() -> array:
+    return array("I")
+
+
 class _BlockPostingsWriter(W3PostingsWriter):
     """Whoosh's postings writer fed a whole sorted list of document numbers at once."""
 
-    def add_ids(self, ids: list[int]) -> None:
+    def add_ids(self, ids: array) -> None:
         for start in range(0, len(ids), BLOCK):
             if self._ids:
                 self._write_block()
             chunk = ids[start:start + BLOCK]
-            self._ids = array("I", chunk)
+            self._ids = chunk
             # Weights stay empty: the codec writes "all weights are 1" for an empty list
             # (existence postings have no weight), and the total is counted here instead.
             self._maxweight = 1.0
@@ -60,7 +64,9 @@ class BulkWriter:
         self._stored = [name for name in self._schema.names() if self._schema[name].stored]
         self._columns = [(name, self._schema[name].column_type) for name in self._schema.names()
                          if self._schema[name].column_type is not None]
-        self._postings: dict[str, defaultdict] = {name: defaultdict(list)
+        # Document numbers as arrays, not lists: arrays are invisible to the cyclic garbage
+        # collector, which otherwise rescans millions of lists ever more often as they grow.
+        self._postings: dict[str, defaultdict] = {name: defaultdict(_numbers)
                                                   for name in self._indexed}
         self._docnum = 0
         self.count = 0

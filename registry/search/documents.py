@@ -111,9 +111,10 @@ def organisation_document(org: Organisation, evaluation: Optional[tuple], demons
     }
 
 
-# The state of evaluations and qualifications is checked here rather than in the queries'
-# WHERE clauses: SQLite (without ANALYZE statistics) otherwise walks the state index — every
-# published evaluation or verified certificate of the country — for each batch of records,
+# The state of evaluations, qualifications and affiliated organisations is checked here rather
+# than in the queries' WHERE clauses: SQLite (without ANALYZE statistics) otherwise walks the
+# state index — every published evaluation, verified certificate or active organisation of
+# the country — for each batch of records,
 # which made a rebuild quadratic and a single change's sync take half a second at 100,000
 # organisations. Selected by the record's own index, a batch reads only its own rows.
 
@@ -234,13 +235,13 @@ def practitioner_documents(session: Session, ids: list[int],
         affiliations: dict[int, list[tuple]] = defaultdict(list)
         for row in session.execute(
             sa.select(Affiliation.practitioner_id, Organisation.id, Organisation.name,
-                      Organisation.region_code, Affiliation.end_date)
+                      Organisation.region_code, Affiliation.end_date, Organisation.status)
             .join(Organisation, Organisation.id == Affiliation.organisation_id)
-            .where(Affiliation.practitioner_id.in_(batch),
-                   Organisation.status.in_(PUBLIC_STATUSES))
+            .where(Affiliation.practitioner_id.in_(batch))  # status: see _latest_grades
             .order_by(Affiliation.start_date.desc(), Affiliation.id.desc())
         ):
-            affiliations[row[0]].append((row[1], row[2], row[3], row[4] is None))
+            if row[5] in PUBLIC_STATUSES:
+                affiliations[row[0]].append((row[1], row[2], row[3], row[4] is None))
         qualifications: dict[int, list[tuple]] = defaultdict(list)
         for practitioner_id, kind, number, state in session.execute(
             sa.select(Qualification.practitioner_id, Qualification.kind,
