@@ -6,6 +6,7 @@ cannot reach the index, a result page or the API.
 """
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from datetime import date
 from typing import Iterable, Iterator, Optional
@@ -211,6 +212,8 @@ def practitioner_document(person: Practitioner, affiliations: list[tuple],
         "f": list(filters),
         "key": person.id,
         "org": current[0][0] if current else 0,
+        "orgs": array("I", [row[0] for row in current[1:]]).tobytes() if len(current) > 1
+        else None,
         "rank": verified * 10 + len(current),
         "total": 0,
         "name_key": name_sort_number(person.name, runs),

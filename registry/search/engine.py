@@ -215,6 +215,29 @@ class Snapshot:
                 parts[0] if parts else np.zeros(0, dtype=np.int64))
         return self._columns[name]
 
+    def pairs(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, values) of a column of packed uint32 lists, one pair per value:
+        ``orgs`` gives each practitioner's other organisations. Cached per segment."""
+        documents, values = [], []
+        for leaf, base, segid, count in self.leaves:
+            key = (self.kind, segid, "#pairs", name)
+            found = _column_cache.get(key)
+            if found is None:
+                owners, items = [], []
+                for docnum, packed in enumerate(leaf.column_reader(name)):
+                    if packed:
+                        numbers = np.frombuffer(packed, dtype=np.uint32)
+                        owners.append(np.full(len(numbers), docnum, dtype=np.int64))
+                        items.append(numbers.astype(np.int64))
+                found = np.stack([np.concatenate(owners), np.concatenate(items)]) if owners \
+                    else np.zeros((2, 0), dtype=np.int64)
+                _remember(_column_cache, key, found)
+            documents.append(found[0] + base)
+            values.append(found[1])
+        if not documents:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(documents), np.concatenate(values)
+
     def stored(self, docnum: int) -> dict:
         """The stored display data of a document."""
         return self.searcher.stored_fields(int(docnum)).get("data") or {}

@@ -438,16 +438,20 @@ def _through_organisations(snap):
     except IndexUnavailable:
         return None
     keys = organisations.column("key")
-    staff = snap.column("org")
+    staff = snap.column("org")  # each practitioner's first current organisation
+    others, other_ids = snap.pairs("orgs")  # and the others of those who have several
 
     def related(word: str) -> np.ndarray:
         _, in_name = word_match(organisations, word)
         ids = keys[in_name]
         if not len(ids):
             return snap.empty
-        chosen = np.zeros(max(int(ids.max()), int(staff.max(initial=0))) + 1, dtype=bool)
+        chosen = np.zeros(max(int(ids.max()), int(staff.max(initial=0)),
+                              int(other_ids.max(initial=0))) + 1, dtype=bool)
         chosen[ids] = True
-        return chosen[staff] & (staff > 0) & snap.live
+        found = chosen[staff] & (staff > 0)
+        found[others[chosen[other_ids]]] = True
+        return found & snap.live
 
     return related
 

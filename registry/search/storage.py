@@ -90,8 +90,14 @@ def schema() -> fields.Schema:
         rank=fields.COLUMN(columns.NumericColumn("q", default=0)),    # static rank
         total=fields.COLUMN(columns.NumericColumn("q", default=0)),   # 10 × total + 1; 0: none
         name_key=fields.COLUMN(columns.NumericColumn("q", default=0)),  # pinyin order
+        # A practitioner's other current organisations (``org`` holds the first): their ids
+        # as packed unsigned 32-bit integers; empty for almost everyone.
+        orgs=fields.COLUMN(columns.VarBytesColumn()),
         data=fields.STORED(),
     )
+
+
+FIELDS = frozenset(schema().names())
 
 
 def root_of(index_dir: str) -> Path:
@@ -113,9 +119,10 @@ def current_generation(root: Path) -> Optional[Path]:
 
 
 def open_indexes(generation: Path) -> dict[str, index.Index]:
-    """Both indexes of a generation; raises IndexUnavailable when one cannot be opened."""
+    """Both indexes of a generation; raises IndexUnavailable when one cannot be opened or was
+    written with other fields than this version's (then it is rebuilt like a missing one)."""
     try:
-        return {kind: index.open_dir(str(generation), indexname=kind) for kind in KINDS}
+        indexes = {kind: index.open_dir(str(generation), indexname=kind) for kind in KINDS}
     except Exception as error:  # Whoosh raises several unrelated types for damaged files
         # Whoosh leaves the damaged table-of-contents file open; close it now, quietly,
         # rather than at some later garbage collection (a ResourceWarning there).
@@ -124,6 +131,10 @@ def open_indexes(generation: Path) -> dict[str, index.Index]:
             error.__traceback__ = None
             gc.collect()
         raise IndexUnavailable(str(error)) from None
+    for kind, ix in indexes.items():
+        if frozenset(ix.schema.names()) != FIELDS:  # written by an older version: rebuild it
+            raise IndexUnavailable(f"the {kind} index has an outdated schema")
+    return indexes
 
 
 def new_generation(root: Path) -> Path:

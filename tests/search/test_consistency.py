@@ -230,3 +230,45 @@ def test_a_failed_second_process_leaves_the_index_in_use(app, monkeypatch):
         assert sorted(path.name for path in root.iterdir() if path.name.startswith("gen-")) \
             == [before.name]
     assert find_practitioners(q="并行01").total == 1
+
+
+def test_a_practitioner_is_found_through_each_current_organisation(app):
+    from datetime import date
+
+    from registry.practitioners.models import Affiliation, AffiliationRole
+
+    first = factories.make_organisation(name="烟台市晨光心理咨询有限公司")
+    second = factories.make_organisation(name="烟台市暮云心理咨询有限公司")
+    former = factories.make_organisation(name="烟台市往昔心理咨询有限公司")
+    person = factories.make_practitioner(first, name="双岗")
+    factories.make_qualification(person)
+    factories.make_practitioner(first, name="单岗")
+    for organisation, ended in ((second, None), (former, date(2023, 1, 1))):
+        db.session.add(Affiliation(practitioner_id=person.id, organisation_id=organisation.id,
+                                   role=AffiliationRole.PART_TIME, start_date=date(2021, 5, 1),
+                                   end_date=ended))
+    db.session.commit()
+    assert [hit.data["name"] for hit in find_practitioners(q="暮云").items] == ["双岗"]
+    assert sorted(hit.data["name"] for hit in find_practitioners(q="晨光").items) == ["单岗", "双岗"]
+    assert find_practitioners(q="往昔").total == 0  # an ended affiliation is history
+    # The bulk writer of a rebuild writes the same column.
+    from registry.search.sync import rebuild
+
+    rebuild(app.config["SEARCH_INDEX_DIR"], db.engine)
+    engine.forget_snapshots()
+    assert [hit.data["name"] for hit in find_practitioners(q="暮云 双岗").items] == ["双岗"]
+
+
+def test_an_index_written_with_other_fields_is_rebuilt(app):
+    from whoosh import fields, index
+
+    from registry.search.storage import KINDS
+
+    factories.make_organisation(name="烟台市旧版心理咨询有限公司")
+    db.session.commit()
+    generation = current_generation(root_of(app.config["SEARCH_INDEX_DIR"]))
+    for kind in KINDS:  # as an older version of the registry wrote it
+        index.create_in(str(generation), fields.Schema(id=fields.ID(stored=True)), indexname=kind)
+    engine.forget_snapshots()
+    assert names(find_organisations(q="旧版")) == ["烟台市旧版心理咨询有限公司"]
+    assert current_generation(root_of(app.config["SEARCH_INDEX_DIR"])) != generation
