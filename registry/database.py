@@ -75,3 +75,22 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def load(model, record_id: int, *, lock: bool = False):
+    """The ``model`` row with id ``record_id``, or ``NotFound``.
+
+    With ``lock`` the row is locked until the transaction ends (``SELECT … FOR UPDATE`` on
+    PostgreSQL; SQLite has one writer at a time anyway) and read again, so that a decision
+    taken after waiting for another sees what that one committed. Every service that changes
+    a record loads it this way first."""
+    from registry.extensions import db
+    from registry.validation import NotFound
+
+    query = sa.select(model).where(model.id == record_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = db.session.scalar(query)
+    if found is None:
+        raise NotFound(record_id)
+    return found

@@ -26,7 +26,7 @@ from registry.audit.services import record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, PermissionDenied, can, in_jurisdiction, require
 from registry.complaints.models import Complaint, ComplaintStatus
-from registry.database import utcnow
+from registry.database import load, utcnow
 from registry.evaluation.models import Association
 from registry.extensions import db
 # The one loader of the PII key (practitioners' ID numbers use the same key).
@@ -283,13 +283,7 @@ def subject_name(complaint: Complaint) -> str:
 # --- loading and who may see what ------------------------------------------------------------
 
 def _complaint(complaint_id: int, *, lock: bool = False) -> Complaint:
-    query = sa.select(Complaint).where(Complaint.id == complaint_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    complaint = db.session.scalar(query)
-    if complaint is None:
-        raise NotFound(complaint_id)
-    return complaint
+    return load(Complaint, complaint_id, lock=lock)
 
 
 def handles(actor, complaint: Complaint) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from registry.audit.services import changed_fields, record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, PermissionDenied, can, in_jurisdiction, require
-from registry.database import utcnow
+from registry.database import load, utcnow
 from registry.evaluation import defaults
 from registry.evaluation.grading import grade_for, is_half_step
 from registry.evaluation.models import (
@@ -413,13 +413,7 @@ def can_see_draft(viewer, evaluation: Evaluation) -> bool:
 
 
 def _evaluation(evaluation_id: int, *, lock: bool = False) -> Evaluation:
-    query = sa.select(Evaluation).where(Evaluation.id == evaluation_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    evaluation = db.session.scalar(query)
-    if evaluation is None:
-        raise NotFound(evaluation_id)
-    return evaluation
+    return load(Evaluation, evaluation_id, lock=lock)
 
 
 def rubric_of(evaluation_id: int) -> Rubric:

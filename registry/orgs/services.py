@@ -31,7 +31,7 @@ from registry.audit.models import AuditEvent
 from registry.audit.services import changed_fields, record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, PermissionDenied, can, require
-from registry.database import utcnow
+from registry.database import load, utcnow
 from registry.extensions import db
 from registry.orgs.labels import change_status, display_value, field_label
 from registry.orgs.models import (
@@ -129,13 +129,7 @@ class Overview:
 # --- loading and checks ------------------------------------------------------------------------
 
 def _organisation(organisation_id: int, *, lock: bool = False) -> Organisation:
-    query = sa.select(Organisation).where(Organisation.id == organisation_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    organisation = db.session.scalar(query)
-    if organisation is None:
-        raise NotFound(organisation_id)
-    return organisation
+    return load(Organisation, organisation_id, lock=lock)
 
 
 def _change_request(change_request_id: int, *, lock: bool = False) -> ChangeRequest:

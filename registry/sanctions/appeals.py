@@ -23,9 +23,9 @@ from sqlalchemy.orm import joinedload
 from registry.audit.services import record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, require
-from registry.database import utcnow
+from registry.database import load, utcnow
 from registry.extensions import db
-from registry.orgs import services as org_services
+from registry.orgs.models import Organisation
 from registry.regions.services import in_region
 from registry.sanctions import publication
 from registry.sanctions.models import (
@@ -57,13 +57,7 @@ def appeal_deadline(sanction: Sanction) -> date:
 
 
 def _sanction(sanction_id: int, *, lock: bool = False) -> Sanction:
-    query = sa.select(Sanction).where(Sanction.id == sanction_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    sanction = db.session.scalar(query)
-    if sanction is None:
-        raise NotFound(sanction_id)
-    return sanction
+    return load(Sanction, sanction_id, lock=lock)
 
 
 def party_target(actor, sanction: Sanction):
@@ -154,7 +148,7 @@ def decide(actor, appeal_id: int, accept: bool, reason: Any, *,
     sanction = _sanction(appeal.sanction_id, lock=True)
     require(actor, Action.APPEAL_DECIDE, sanction)
     if sanction.organisation_id is not None:
-        org_services._organisation(sanction.organisation_id, lock=True)
+        load(Organisation, sanction.organisation_id, lock=True)
     if appeal.status is not AppealStatus.PENDING:
         raise StateConflict(_l("该申请已处理，不能再操作。"))
     errors: dict = {}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from registry.audit.services import record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, require
-from registry.database import utcnow
+from registry.database import load, utcnow
 from registry.evaluation.models import Evaluation, EvaluationState
 from registry.extensions import db
 from registry.regions.services import in_region
@@ -34,7 +34,7 @@ from registry.sanctions.services import (
     sanction_type_of,
 )
 from registry.sanctions.subjects import Subject, load_subject
-from registry.validation import NotFound, StateConflict, ValidationFailed
+from registry.validation import StateConflict, ValidationFailed
 
 FIELDS = ("association_id", "organisation_id", "practitioner_id", "region_code",
           "proposed_type", "facts", "evidence", "complaint_id", "evaluation_id", "status",
@@ -113,13 +113,7 @@ def file_recommendation(actor, subject_kind: str, subject_id: Any,
 
 
 def _recommendation(recommendation_id: int, *, lock: bool = False) -> SanctionRecommendation:
-    query = sa.select(SanctionRecommendation).where(SanctionRecommendation.id == recommendation_id)
-    if lock:
-        query = query.with_for_update()
-    recommendation = db.session.scalar(query)
-    if recommendation is None:
-        raise NotFound(recommendation_id)
-    return recommendation
+    return load(SanctionRecommendation, recommendation_id, lock=lock)
 
 
 def for_decision(actor, recommendation_id: int) -> SanctionRecommendation:

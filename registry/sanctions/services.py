@@ -33,7 +33,7 @@ from sqlalchemy.orm import joinedload
 from registry.audit.services import record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, require
-from registry.database import utcnow
+from registry.database import load, utcnow
 from registry.evaluation import designations
 from registry.extensions import db
 from registry.orgs import services as org_services
@@ -323,7 +323,7 @@ def record_sanction(actor, subject_kind: str, subject_id: Any, values: dict, *,
     subject = load_subject(subject_kind, subject_id, actor)
     require(actor, Action.SANCTION_RECORD, subject)
     if subject.organisation is not None:
-        org_services._organisation(subject.organisation.id, lock=True)
+        load(Organisation, subject.organisation.id, lock=True)
     cleaned = clean_sanction(values, subject, today)
     check_subject_state(cleaned.sanction_type, subject, today)
     recommendation = _linked_recommendation(actor, values.get("recommendation_id"), subject)
@@ -465,7 +465,7 @@ def refresh_organisation(organisation_id: int, today: Optional[date] = None) -> 
     wanted, until_at, _ = _wanted_status(organisation, today)
     if wanted is organisation.status and organisation.suspended_until == until_at:
         return False
-    organisation = org_services._organisation(organisation_id, lock=True)
+    organisation = load(Organisation, organisation_id, lock=True)
     _end_terms([s for s in _due_terms(today) if s.organisation_id == organisation_id])
     changed = _apply_status(None, organisation, today) is not None
     db.session.commit()
@@ -578,7 +578,7 @@ def run_schedule(today: Optional[date] = None,
     db.session.commit()
     step(len(due))
     for organisation_id in _status_candidates(today):
-        organisation = org_services._organisation(organisation_id, lock=True)
+        organisation = load(Organisation, organisation_id, lock=True)
         action = _apply_status(None, organisation, today)
         if action == "organisation.suspend":
             report.suspended += 1

@@ -20,7 +20,7 @@ import unicodedata
 
 import opencc
 import rjieba
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from pypinyin.seg.mmseg import seg as _phrase_segmenter
 
 # A CJK ideograph run, or a run of ASCII letters/digits; everything else separates words.

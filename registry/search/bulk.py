@@ -22,7 +22,7 @@ from array import array
 from collections import defaultdict
 
 from whoosh import index
-from whoosh.codec.whoosh3 import W3PostingsWriter, W3TermInfo
+from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.writing import SegmentWriter
 
 from registry.search.storage import SetCodec

@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Optional
 
 import numpy as np
