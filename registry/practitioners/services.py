@@ -130,10 +130,14 @@ def _verifies_for(actor: Any, organisation: Organisation) -> bool:
     return can(actor, Action.QUALIFICATION_VERIFY, organisation)
 
 
-def _organisations_of(practitioner_id: int, *, current_only: bool) -> list[Organisation]:
+def employers(practitioner_id: int, *, current_only: bool) -> list[Organisation]:
+    """The organisations a practitioner works for (with ``current_only``) or ever worked for:
+    current ones first, then by the latest start, each organisation once."""
     query = (sa.select(Organisation)
              .join(Affiliation, Affiliation.organisation_id == Organisation.id)
-             .where(Affiliation.practitioner_id == practitioner_id).order_by(Organisation.id))
+             .where(Affiliation.practitioner_id == practitioner_id)
+             .order_by(Affiliation.end_date.is_not(None), Affiliation.start_date.desc(),
+                       Organisation.id))
     if current_only:
         query = query.where(Affiliation.end_date.is_(None))
     return list(db.session.scalars(query).unique())
@@ -144,7 +148,7 @@ def may_verify(actor: Any, qualification: Qualification) -> bool:
     holds an organisation the holder currently works for."""
     if not is_verifier(actor):
         return False
-    organisations = _organisations_of(qualification.practitioner_id, current_only=True)
+    organisations = employers(qualification.practitioner_id, current_only=True)
     return any(_verifies_for(actor, organisation) for organisation in organisations)
 
 
@@ -152,7 +156,7 @@ def may_revoke(actor: Any, qualification: Qualification) -> bool:
     """Whether ``actor`` may revoke ``qualification`` (a sanction's consequence): a regulator
     (or the admin) whose jurisdiction holds an organisation the holder works or worked for.
     Delegated assessors verify but never revoke."""
-    organisations = _organisations_of(qualification.practitioner_id, current_only=False)
+    organisations = employers(qualification.practitioner_id, current_only=False)
     return any(can(actor, Action.QUALIFICATION_VERIFY, organisation)
                for organisation in organisations)
 
@@ -475,7 +479,7 @@ def update_practitioner(actor: Any, organisation_id: int, practitioner_id: int, 
     new_digest = cleaned.get("id_number_digest")
     corrected = new_digest is not None and new_digest != person.id_number_digest
     if corrected and getattr(actor, "role", None) is Role.ORG and any(
-            o.id != organisation.id for o in _organisations_of(person.id, current_only=True)):
+            o.id != organisation.id for o in employers(person.id, current_only=True)):
         raise ValidationFailed({"id_number": _l(
             "该人员同时在其他机构执业，身份证号码请联系主管部门更正。")})
     before = snapshot(person, PRACTITIONER_FIELDS)
@@ -579,7 +583,7 @@ def _region_of_holder(qualification: Qualification, actor: Any = None) -> Option
     """The region an event about a certificate belongs to: the holder's organisation (inside the
     actor's jurisdiction when there is one), else any organisation they worked for."""
     for current_only in (True, False):
-        organisations = _organisations_of(qualification.practitioner_id, current_only=current_only)
+        organisations = employers(qualification.practitioner_id, current_only=current_only)
         for organisation in organisations:
             if actor is None or actor.role is Role.ADMIN or in_jurisdiction(
                     actor.region_code, organisation.region_code):
@@ -726,7 +730,7 @@ def verification_queue(actor: Any, page: int = 1, per_page: int = 50) -> QueuePa
     result = db.paginate(query, page=page, per_page=per_page, error_out=False)
     now = utcnow()
     items = [QueueItem(q, q.practitioner,
-                       [o for o in _organisations_of(q.practitioner_id, current_only=True)
+                       [o for o in employers(q.practitioner_id, current_only=True)
                         if _verifies_for(actor, o)],
                        now - q.created_at)
              for q in result.items]
@@ -754,7 +758,7 @@ def qualification_review(actor: Any, qualification_id: int) -> QualificationRevi
     decided_by = _account(qualification.verified_by_id)
     return QualificationReview(
         qualification, qualification.practitioner,
-        _organisations_of(qualification.practitioner_id, current_only=True),
+        employers(qualification.practitioner_id, current_only=True),
         verify and qualification.state is VerificationState.UNVERIFIED,
         revoke and qualification.state in (VerificationState.VERIFIED, VerificationState.EXPIRED),
         decided_by,

@@ -19,6 +19,7 @@ from registry.auth.policy import in_jurisdiction
 from registry.extensions import db
 from registry.orgs.models import Organisation
 from registry.practitioners.models import Affiliation, Practitioner
+from registry.practitioners.services import employers as practitioner_employers
 from registry.validation import NotFound, ValidationFailed
 
 ORGANISATION = "organisation"
@@ -50,23 +51,12 @@ class Subject:
                 "practitioner_id": self.practitioner.id if self.practitioner else None}
 
 
-def _employers(practitioner_id: int, current_only: bool) -> list[Organisation]:
-    query = (sa.select(Organisation)
-             .join(Affiliation, Affiliation.organisation_id == Organisation.id)
-             .where(Affiliation.practitioner_id == practitioner_id)
-             .order_by(Affiliation.end_date.is_not(None), Affiliation.start_date.desc(),
-                       Organisation.id))
-    if current_only:
-        query = query.where(Affiliation.end_date.is_(None))
-    return list(db.session.scalars(query).unique())
-
-
 def employer_for(practitioner_id: int, actor: Any = None) -> Optional[Organisation]:
     """The organisation a practitioner is judged through: for an organisation account, its own
     organisation if the practitioner works (or worked) there; for an officer, one inside the
     jurisdiction; otherwise the current (else the latest) employer."""
     for current_only in (True, False):
-        employers = _employers(practitioner_id, current_only)
+        employers = practitioner_employers(practitioner_id, current_only=current_only)
         if actor is not None and getattr(actor, "role", None) is Role.ORG:
             employers = [o for o in employers if o.id == actor.organisation_id]
         elif actor is not None and getattr(actor, "role", None) in (Role.REGULATOR,
