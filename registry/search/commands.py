@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from registry.extensions import db
 from registry.search.storage import IndexUnavailable
-from registry.search.sync import rebuild, sync, verify
+from registry.search.sync import RebuildFailed, rebuild, sync, verify
 
 search_cli = AppGroup("search", help="Search index: apply changes, rebuild, verify.")
 
@@ -48,6 +48,8 @@ def rebuild_command(processes: int) -> None:
     try:
         report = rebuild(current_app.config["SEARCH_INDEX_DIR"], db.engine, progress=progress,
                          processes=processes)
+    except RebuildFailed as error:
+        raise click.ClickException(f"{error}; the index in use is unchanged") from None
     finally:
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)

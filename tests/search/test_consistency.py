@@ -230,6 +230,9 @@ def test_a_failed_second_process_leaves_the_index_in_use(app, monkeypatch):
         assert sorted(path.name for path in root.iterdir() if path.name.startswith("gen-")) \
             == [before.name]
     assert find_practitioners(q="并行01").total == 1
+    result = app.test_cli_runner().invoke(args=["search", "rebuild", "--processes", "2"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "(exit code 3); the index in use is unchanged" in result.output
 
 
 def test_a_practitioner_is_found_through_each_current_organisation(app):
