@@ -2,11 +2,11 @@
 
 Whoosh's ``add_document`` sends every posting through its posting pool (a tuple per posting,
 sorted in temporary runs, merged, then added one by one to the codec): about 10–20 µs of pure
-Python per posting, and an organisation's document has about 110 postings. That capped the
-rebuild at ~330 documents/s. A rebuild does not need any of that: documents arrive in order,
-each token set is already built, and nothing is scored. This writer collects, per field and
-token, the list of document numbers in memory, then writes the segment with the same codec
-(``SetCodec``), a whole posting block at a time.
+Python per posting, and an organisation's document has about 110 postings (measured: this
+writer rebuilds about 4 times faster at 10,000 organisations). A rebuild does not need any of
+that: documents arrive in order, each token set is already built, and nothing is scored. This
+writer collects, per field and token, the document numbers in memory, then writes the segment
+with the same codec (``SetCodec``), a whole posting block at a time.
 
 The segment it writes is an ordinary Whoosh segment (same files, same table of contents):
 Whoosh opens, searches, updates and merges it like any other, and the engine reads it the

@@ -115,9 +115,9 @@ def organisation_document(org: Organisation, evaluation: Optional[tuple], demons
 # The state of evaluations, qualifications and affiliated organisations is checked here rather
 # than in the queries' WHERE clauses: SQLite (without ANALYZE statistics) otherwise walks the
 # state index — every published evaluation, verified certificate or active organisation of
-# the country — for each batch of records,
-# which made a rebuild quadratic and a single change's sync take half a second at 100,000
-# organisations. Selected by the record's own index, a batch reads only its own rows.
+# the country — for each batch of records, which made a rebuild quadratic and a single
+# change's sync take half a second at 100,000 organisations. Selected by the record's own
+# index, a batch reads only its own rows.
 
 def _latest_grades(session: Session, ids: list[int]) -> dict[int, tuple]:
     rows = session.execute(

@@ -235,30 +235,38 @@ def _build_both(session: Session, engine: sa.Engine, generation: Path, indexes, 
     child.start()
     outcome: dict = {}
 
-    def relay(block: bool) -> None:
-        while "done" not in outcome and "failed" not in outcome:
+    def relay(wait: bool) -> None:
+        """Pass the child's progress on until it reports its end (``wait``) or, without
+        ``wait``, until nothing more is waiting."""
+        while not outcome:
             try:
-                message = messages.get(block=block, timeout=1.0 if block else None)
+                kind, value = messages.get(timeout=1.0) if wait else messages.get_nowait()
             except queue.Empty:
-                if block and not child.is_alive():
-                    outcome["failed"] = f"the process stopped (exit code {child.exitcode})"
-                if not block or "failed" in outcome:
+                if not wait:
                     return
-                continue
-            if message[0] == "progress":
+                if not child.is_alive():
+                    child.join()
+                    try:  # its last words may have arrived just after the timeout
+                        kind, value = messages.get(timeout=1.0)
+                    except queue.Empty:
+                        outcome["failed"] = f"the process stopped (exit code {child.exitcode})"
+                        return
+                else:
+                    continue
+            if kind == "progress":
                 if progress:
-                    progress(PRACTITIONERS, message[1])
+                    progress(PRACTITIONERS, value)
             else:
-                outcome[message[0]] = message[1]
+                outcome[kind] = value
 
     try:
         def both(kind, done):
             progress(kind, done)
-            relay(block=False)
+            relay(wait=False)
 
         report.organisations = _build_kind(session, indexes, ORGANISATIONS, organisation_ids,
                                            today, both if progress else None)
-        relay(block=True)
+        relay(wait=True)
     finally:
         if child.is_alive() and "done" not in outcome:
             child.terminate()
