@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from registry.extensions import db
 from tests.factories import (
@@ -74,10 +74,55 @@ def live_data(app, regions) -> LiveData:
     return LiveData(main.id, main.name, main.uscc, practitioner.id, practitioner.name)
 
 
+_BODY = "tests.live_server.body"
+
+
+class _Body:
+    """A response body that can be closed twice (the server's close, then ours)."""
+
+    def __init__(self, body):
+        self._body = body
+        self._closed = False
+
+    def __iter__(self):
+        return iter(self._body)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if hasattr(self._body, "close"):
+                self._body.close()
+
+
+def _remember_body(app):
+    """WSGI middleware: keep each response's body in its environ for the handler below."""
+
+    def middleware(environ, start_response):
+        body = environ[_BODY] = _Body(app(environ, start_response))
+        return body
+
+    return middleware
+
+
+class _ClosingRequestHandler(WSGIRequestHandler):
+    """Closes the response when the client resets the connection.
+
+    werkzeug 3.1.9 drains the request before it closes the response; a reset raised by that
+    read skips the close, and the static file left open becomes a ResourceWarning (an error
+    here) in whichever test runs when it is collected. Chromium resets connections it abandons.
+    """
+
+    def connection_dropped(self, error, environ=None) -> None:
+        if environ is not None and _BODY in environ:
+            environ[_BODY].close()
+        super().connection_dropped(error, environ)
+
+
 @pytest.fixture
 def live_server(app, live_data):
     """The ``app`` fixture's application served on a free local port in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _remember_body(app), threaded=True,
+                         request_handler=_ClosingRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
