@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
+from whoosh import columns as whoosh_columns
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 
@@ -65,11 +66,14 @@ def _posting_ids(matcher) -> np.ndarray:
     peeled off because deletions are applied by the snapshot's live mask."""
     while not isinstance(matcher, W3LeafMatcher) and getattr(matcher, "child", None) is not None:
         matcher = matcher.child
-    if isinstance(matcher, W3LeafMatcher):
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:  # (byte ids: vectors)
         chunks = []
         while not matcher._atend:  # block-level access: ~40x faster than id() per posting
-            matcher._read_ids()
-            chunks.append(np.asarray(matcher._ids, dtype=np.int64))
+            if matcher._data is None:
+                matcher._read_data()
+            # A block stores its ids as differences (Whoosh's _read_ids adds them up in Python:
+            # half of a process's first search was spent there).
+            chunks.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))
             matcher._next_block()
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
     return np.fromiter(matcher.all_ids(), dtype=np.int64)
@@ -208,7 +212,7 @@ class Snapshot:
                 key = (self.kind, segid, "#column", name)
                 values = _column_cache.get(key)
                 if values is None:
-                    values = np.fromiter(leaf.column_reader(name), dtype=np.int64, count=count)
+                    values = numeric_values(leaf.column_reader(name, translate=False), count)
                     _remember(_column_cache, key, values)
                 parts.append(values)
             self._columns[name] = np.concatenate(parts) if len(parts) > 1 else (
@@ -223,14 +227,7 @@ class Snapshot:
             key = (self.kind, segid, "#pairs", name)
             found = _column_cache.get(key)
             if found is None:
-                owners, items = [], []
-                for docnum, packed in enumerate(leaf.column_reader(name)):
-                    if packed:
-                        numbers = np.frombuffer(packed, dtype=np.uint32)
-                        owners.append(np.full(len(numbers), docnum, dtype=np.int64))
-                        items.append(numbers.astype(np.int64))
-                found = np.stack([np.concatenate(owners), np.concatenate(items)]) if owners \
-                    else np.zeros((2, 0), dtype=np.int64)
+                found = packed_pairs(leaf.column_reader(name, translate=False), count)
                 _remember(_column_cache, key, found)
             documents.append(found[0] + base)
             values.append(found[1])
@@ -245,6 +242,48 @@ class Snapshot:
     def docnum_of(self, doc_id: str) -> Optional[int]:
         """The document number of the document with ``id``, if indexed."""
         return self.searcher.document_number(id=doc_id)
+
+
+def numeric_values(reader, count: int) -> np.ndarray:
+    """Every document's value of one segment's numeric column, read in one piece.
+
+    Whoosh's NumericColumn stores fixed-width big-endian values for the documents up to the
+    last one with a non-default value (gaps filled with the default); the rest are the default.
+    Going through the reader one document at a time cost ~1 s for a 360,000-document segment:
+    a process's first search paid it. Any other reader (a segment without the column) is read
+    the slow way."""
+    if not isinstance(reader, whoosh_columns.NumericColumn.Reader):
+        return np.fromiter(reader, dtype=np.int64, count=count)
+    values = np.full(count, reader._default, dtype=np.int64)
+    stored = min(reader._count, count)
+    if stored:
+        raw = reader._dbfile.get(reader._basepos, stored * reader._fixedlen)
+        values[:stored] = np.frombuffer(raw, dtype=">" + reader._typecode)
+    return values
+
+
+def packed_pairs(reader, count: int) -> np.ndarray:
+    """(document numbers, values) stacked, one column per value, of one segment's column of
+    packed native uint32 lists (a VarBytesColumn: the values are stored one after another in
+    document order, with an array of their lengths)."""
+    if not isinstance(reader, whoosh_columns.VarBytesColumn.Reader):
+        owners, items = [], []
+        for docnum, packed in enumerate(reader):
+            if packed:
+                numbers = np.frombuffer(packed, dtype=np.uint32)
+                owners.append(np.full(len(numbers), docnum, dtype=np.int64))
+                items.append(numbers.astype(np.int64))
+        if not owners:
+            return np.zeros((2, 0), dtype=np.int64)
+        return np.stack([np.concatenate(owners), np.concatenate(items)])
+    lengths = np.array(reader._lengths, dtype=np.int64)[:count]
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros((2, 0), dtype=np.int64)
+    raw = reader._dbfile.get(reader._basepos, total)
+    items = np.frombuffer(raw, dtype=np.uint32).astype(np.int64)
+    owners = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths // 4)
+    return np.stack([owners, items])
 
 
 def snapshot(kind: str, index_dir: str) -> Snapshot:
