@@ -56,6 +56,8 @@ def test_nothing_found_suggests_a_spelling_and_a_wider_region(client, register):
     assert ">心理咨询</a>" in page
     page = client.get("/search?q=海风&region=370600").get_data(as_text=True)
     assert "在更大的范围内有 1 条结果：" in page and "山东省" in page
+    english = client.get("/search?q=海风&region=370600&lang=en").get_data(as_text=True)
+    assert "1 result in a wider area:" in english  # singular: ngettext, not "1 results"
 
 
 def test_bad_parameters_get_a_chinese_message_not_a_stack_trace(client, register):
