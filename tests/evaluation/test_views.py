@@ -82,7 +82,7 @@ def test_second_save_of_the_same_draft_is_refused_and_keeps_the_typed_values(app
     login(second, setting.colleague)
     a, _b = setting.rubric.criteria
     for client in (first, second):  # both load the draft
-        assert f'name="lock_version" type="hidden" value="1"' in \
+        assert 'name="lock_version" type="hidden" value="1"' in \
             client.get(f"/evaluations/{draft.id}").get_data(as_text=True)
     assert first.post(f"/evaluations/{draft.id}/draft",
                       data=form_for(setting, "50", "30")).status_code == 302
