@@ -204,17 +204,20 @@ class Snapshot:
                 return True
         return False
 
+    def _per_segment(self, tag: str, name: str, read):
+        """(base, ``read(column reader, document count)``) of each segment, cached per segment."""
+        for leaf, base, segid, count in self.leaves:
+            key = (self.kind, segid, tag, name)
+            found = _column_cache.get(key)
+            if found is None:
+                found = read(leaf.column_reader(name, translate=False), count)
+                _remember(_column_cache, key, found)
+            yield base, found
+
     def column(self, name: str) -> np.ndarray:
         """A sortable numeric column for every document (cached per segment)."""
         if name not in self._columns:
-            parts = []
-            for leaf, _, segid, count in self.leaves:
-                key = (self.kind, segid, "#column", name)
-                values = _column_cache.get(key)
-                if values is None:
-                    values = numeric_values(leaf.column_reader(name, translate=False), count)
-                    _remember(_column_cache, key, values)
-                parts.append(values)
+            parts = [values for _, values in self._per_segment("#column", name, numeric_values)]
             self._columns[name] = np.concatenate(parts) if len(parts) > 1 else (
                 parts[0] if parts else np.zeros(0, dtype=np.int64))
         return self._columns[name]
@@ -223,12 +226,7 @@ class Snapshot:
         """(document numbers, values) of a column of packed uint32 lists, one pair per value:
         ``orgs`` gives each practitioner's other organisations. Cached per segment."""
         documents, values = [], []
-        for leaf, base, segid, count in self.leaves:
-            key = (self.kind, segid, "#pairs", name)
-            found = _column_cache.get(key)
-            if found is None:
-                found = packed_pairs(leaf.column_reader(name, translate=False), count)
-                _remember(_column_cache, key, found)
+        for base, found in self._per_segment("#pairs", name, packed_pairs):
             documents.append(found[0] + base)
             values.append(found[1])
         if not documents:
