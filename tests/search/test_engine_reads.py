@@ -6,6 +6,7 @@ from array import array
 
 import numpy as np
 import pytest
+from whoosh import columns as whoosh_columns
 
 from registry.search import engine
 from registry.search.bulk import BLOCK
@@ -62,12 +63,15 @@ def test_posting_blocks_decoded_like_whoosh(leaf):
     assert checked  # terms spanning several blocks were among them
 
 
-def test_a_segment_without_the_column_gives_defaults(tmp_path):
-    docs = [dict(doc, org=0, orgs=b"") for doc in corpus(5)]
-    ix = build(tmp_path, docs, bulk=False)
+@pytest.mark.parametrize("bulk", [True, False])
+def test_a_segment_without_the_column_gives_defaults(tmp_path, bulk):
+    docs = [{k: v for k, v in doc.items() if k not in ("org", "orgs")} for doc in corpus(5)]
+    ix = build(tmp_path, docs, bulk=bulk)
     with ix.searcher() as searcher:
         reader = searcher.reader()
-        assert engine.numeric_values(reader.column_reader("org", translate=False), 5).tolist() \
-            == [0] * 5
-        owners, values = engine.packed_pairs(reader.column_reader("orgs", translate=False), 5)
+        org, orgs = (reader.column_reader(name, translate=False) for name in ("org", "orgs"))
+        assert isinstance(org, whoosh_columns.EmptyColumnReader)  # the fallback is exercised
+        assert isinstance(orgs, whoosh_columns.EmptyColumnReader)
+        assert engine.numeric_values(org, 5).tolist() == [0] * 5
+        owners, values = engine.packed_pairs(orgs, 5)
         assert owners.size == values.size == 0
