@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from registry.config import load_settings
 from registry.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+from registry.query import BoundedIntegerConverter
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 # Everything from this site, no inline script or style: pages work without any exception.
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     Nothing here touches the database or the search index: start-up stays cheap.
     """
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.config.update(load_settings(config))
     register_extensions(app)
     register_blueprints(app)

@@ -51,6 +51,9 @@ class Config:
     PER_PAGE = 20
     # Forms and JSON bodies are small; imports (later) set their own limit.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # API bodies: larger or more deeply nested JSON is refused (400) before it is parsed.
+    JSON_MAX_BYTES = 256 * 1024
+    JSON_MAX_DEPTH = 32
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     FORCE_HTTPS = False

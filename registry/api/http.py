@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
 from registry.api.errors import api_error
+from registry.api.messages import translate
 from registry.api.schemas import MAX_ID
 from registry.auth.policy import PermissionDenied
 from registry.disclosure.queries import last_change
@@ -61,8 +62,8 @@ def _flatten(messages: dict, prefix: str = "") -> dict:
         if isinstance(value, dict):
             flat.update(_flatten(value, name + "."))
         else:
-            flat[name] = "; ".join(str(item) for item in value) if isinstance(value, list) \
-                else str(value)
+            flat[name] = "; ".join(translate(item) for item in value) \
+                if isinstance(value, list) else translate(value)
     return flat
 
 

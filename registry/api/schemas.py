@@ -15,6 +15,7 @@ from registry.evaluation.models import Grade
 from registry.orgs.models import OrganisationStatus
 from registry.practitioners.models import AffiliationRole, Gender, VerificationState
 from registry.public.labels import label
+from registry.query import MAX_ID
 from registry.regions.models import RegionLevel
 from registry.sanctions.models import SanctionType
 
@@ -339,7 +340,6 @@ _REGION = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"),
 
 # Some character that is not white space, as both Python (which counts \x1c-\x1f and \x85)
 # and ECMAScript regular expressions (what OpenAPI's ``pattern`` means) see it.
-MAX_ID = 2**31 - 1  # the largest id a 32-bit primary key holds
 NOT_BLANK = r"^[\s\x1c-\x1f\x85]*[^\s\x1c-\x1f\x85]"
 
 

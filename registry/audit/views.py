@@ -7,6 +7,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from registry.audit.services import EventFilters, entity_types, list_events
+from registry.query import page_arg
+from registry.text import TextProblem, clean_date
 
 bp = Blueprint("audit", __name__)
 
@@ -16,8 +18,8 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
     if not raw:
         return None, None
     try:
-        return date.fromisoformat(raw), None
-    except ValueError:
+        return clean_date(raw), None
+    except TextProblem:
         return None, raw
 
 
@@ -34,6 +36,6 @@ def events():
         action=request.args.get("action") or None,
         date_from=date_from, date_to=date_to,
     )
-    page = list_events(current_user, filters, page=request.args.get("page", 1, type=int))
+    page = list_events(current_user, filters, page=page_arg())
     return render_template("audit/events.html", page=page, filters=filters,
                            entity_types=entity_types(), bad_dates=[d for d in (bad_from, bad_to) if d])

@@ -25,7 +25,7 @@ from registry.orgs.models import Organisation, OrganisationStatus
 from registry.orgs.validation import clean_region
 from registry.regions.models import Region
 from registry.text import TextProblem, clean_name
-from registry.validation import ValidationFailed
+from registry.validation import NotFound, ValidationFailed
 
 ACCOUNT_FIELDS = ("email", "display_name", "role", "organisation_id", "association_id",
                   "region_code", "active")
@@ -181,7 +181,7 @@ def set_account_active(actor: User, user_id: int, active: bool) -> User:
 def _get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise LookupError(user_id)
+        raise NotFound(user_id)
     return user
 
 
@@ -226,7 +226,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the account's tokens (an admin may revoke anyone's)."""
     token = db.session.get(ApiToken, token_id)
     if token is None:
-        raise LookupError(token_id)
+        raise NotFound(token_id)
     if token.user_id != user.id:
         require(user, Action.ACCOUNT_MANAGE)
     if token.revoked_at is None:

@@ -12,6 +12,7 @@ from registry.auth.forms import AccountForm, LoginForm, PasswordChangeForm, Sign
 from registry.auth.models import Role
 from registry.auth.policy import Action, PermissionDenied, can
 from registry.extensions import limiter
+from registry.query import page_arg
 from registry.validation import ValidationFailed
 
 bp = Blueprint("auth", __name__)
@@ -164,7 +165,7 @@ def accounts():
     """All accounts (admin)."""
     if not can(current_user, Action.ACCOUNT_MANAGE):
         abort(403)
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     return render_template("auth/accounts.html", page=services.list_accounts(current_user, page))
 
 

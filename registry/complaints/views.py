@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -32,6 +31,7 @@ from registry.complaints.forms import (
 )
 from registry.complaints.models import ComplaintStatus
 from registry.extensions import db, limiter
+from registry.query import int_arg
 from registry.validation import StateConflict, ValidationFailed
 
 bp = Blueprint("complaints", __name__)
@@ -61,13 +61,7 @@ def track_limit() -> str:
 
 def _subject_ids() -> tuple[int | None, int | None]:
     """``?organisation=`` or ``?practitioner=`` as ids; anything else is a missing page."""
-    ids = []
-    for name in ("organisation", "practitioner"):
-        raw = request.args.get(name)
-        if raw is not None and not raw.isdigit():
-            abort(404)
-        ids.append(int(raw) if raw is not None else None)
-    return ids[0], ids[1]
+    return int_arg("organisation"), int_arg("practitioner")
 
 
 # --- the public ------------------------------------------------------------------------------

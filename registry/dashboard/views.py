@@ -14,25 +14,17 @@ from registry.auth.views import show_errors
 from registry.dashboard import services
 from registry.dashboard.forms import DesignationForm, RevokeForm
 from registry.evaluation import designations
+from registry.query import int_arg, page_arg
+from registry.text import MAX_YEAR, MIN_YEAR
 from registry.validation import ValidationFailed
 
 bp = Blueprint("dashboard", __name__)
 
 _REGION_CODE = re.compile(r"[0-9]{6}")
-_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 def _today() -> date:
     return datetime.now(get_timezone()).date()
-
-
-def _number(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not _NUMBER.fullmatch(raw):
-        abort(404)
-    return int(raw)
 
 
 def _region_code() -> str | None:
@@ -50,11 +42,11 @@ def _region_code() -> str | None:
 def coverage():
     """A region's evaluation coverage for a cycle, its sub-regions, and who is still to evaluate."""
     today = _today()
-    code, cycle = _region_code(), _number("cycle", today.year - 1)
+    code, cycle = _region_code(), int_arg("cycle", today.year - 1, low=MIN_YEAR, high=MAX_YEAR)
     if not 2000 <= cycle <= 2100:
         abort(404)
     report = services.coverage_report(current_user, code, cycle, today)
-    pending = services.organisations_to_evaluate(current_user, code, cycle, _number("page", 1),
+    pending = services.organisations_to_evaluate(current_user, code, cycle, page_arg(),
                                                  current_app.config.get("PER_PAGE", 20))
     return render_template("dashboard/coverage.html", report=report, pending=pending,
                            cycle=cycle, code=code, cycles=range(today.year, today.year - 6, -1))
@@ -69,7 +61,7 @@ def designation_list():
     today = _today()
     current_only = request.args.get("all") != "1"
     page = designations.designations_in_jurisdiction(
-        current_user, _number("page", 1), current_app.config.get("PER_PAGE", 20),
+        current_user, page_arg(), current_app.config.get("PER_PAGE", 20),
         current_only, today)
     return render_template("designations/list.html", page=page, current_only=current_only,
                            candidates=designations.candidates(current_user, today),

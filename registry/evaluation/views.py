@@ -23,7 +23,9 @@ from registry.evaluation.forms import (
 )
 from registry.evaluation.models import EvaluationState, Grade
 from registry.extensions import db
+from registry.query import int_arg
 from registry.regions.models import Region, RegionLevel
+from registry.text import MAX_YEAR, MIN_YEAR
 from registry.validation import ValidationFailed
 
 bp = Blueprint("evaluation", __name__)
@@ -191,7 +193,7 @@ def _open_form(form: OpenEvaluationForm | None = None) -> OpenEvaluationForm:
 
 def _list_page(cycle: int, status: int = 200, problem: str | None = None,
                open_form: OpenEvaluationForm | None = None):
-    association_id = request.args.get("association_id", type=int)
+    association_id = int_arg("association_id")
     work = services.workload(current_user, cycle, association_id)
     form = _open_form(open_form)
     if not form.cycle.data:
@@ -207,7 +209,7 @@ def index():
     """The association's drafts and published evaluations for a cycle, and the active
     organisations in its jurisdiction not yet evaluated."""
     require(current_user, Action.EVALUATION_SCORE)
-    cycle = request.args.get("cycle", type=int) or services.default_cycle()
+    cycle = int_arg("cycle", low=MIN_YEAR, high=MAX_YEAR) or services.default_cycle()
     return _list_page(cycle)
 
 

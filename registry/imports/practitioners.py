@@ -22,8 +22,8 @@ from registry.imports.readers import Row
 from registry.imports.report import ImportReport, echo
 from registry.orgs.models import Organisation
 from registry.practitioners.identity import InvalidIdNumber, normalise_id_number
-from registry.practitioners.validation import clean_certificate_number, clean_date, clean_gender
-from registry.text import TextProblem, normalise
+from registry.practitioners.validation import clean_certificate_number, clean_gender
+from registry.text import TextProblem, clean_date, normalise
 from registry.validation import ValidationFailed
 
 _QUALIFICATION_ERROR = re.compile(r"qualifications\.(\d+)\.(\w+)")

@@ -2,7 +2,7 @@
 regulator, expiry, and the public certificate lookup (证书查询).
 
 Plain values in, domain errors out (``ValidationFailed`` naming the field, ``PermissionDenied``,
-``LookupError`` for a missing record). The permission is checked before anything else, every
+``NotFound`` for a missing record). The permission is checked before anything else, every
 change writes an audit event in the same transaction, and each use case is one transaction
 committed here (``commit=False`` only flushes: the importer commits once for a whole file).
 
@@ -49,7 +49,7 @@ from registry.practitioners.validation import (
 )
 from registry.regions.services import in_region
 from registry.text import TextProblem, clean_text, normalise
-from registry.validation import ValidationFailed
+from registry.validation import NotFound, ValidationFailed
 
 # Public fields of a practitioner: what audit events and edit forms carry (never the ID number).
 PRACTITIONER_FIELDS = ("name", "gender", "specialties", "ce_hours", "bio")
@@ -164,10 +164,10 @@ def may_revoke(actor: Any, qualification: Qualification) -> bool:
 # --- reading what an organisation manages ----------------------------------------------------
 
 def managed_organisation(actor: Any, organisation_id: int) -> Organisation:
-    """The organisation whose practitioners ``actor`` manages (LookupError, PermissionDenied)."""
+    """The organisation whose practitioners ``actor`` manages (NotFound, PermissionDenied)."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
-        raise LookupError(organisation_id)
+        raise NotFound(organisation_id)
     _require_manage(actor, organisation)
     return organisation
 
@@ -193,7 +193,7 @@ def _managed_person(actor: Any, organisation_id: int, practitioner_id: int,
     organisation = managed_organisation(actor, organisation_id)
     affiliations = _affiliations_here(practitioner_id, organisation.id)
     if not affiliations or (current_only and not affiliations[0].is_current):
-        raise LookupError(practitioner_id)
+        raise NotFound(practitioner_id)
     return organisation, affiliations[0].practitioner, affiliations[0]
 
 
@@ -249,7 +249,7 @@ class ManagedPractitioner:
 
 def managed_practitioner(actor: Any, organisation_id: int,
                          practitioner_id: int) -> ManagedPractitioner:
-    """One practitioner of the organisation, current or past (LookupError, PermissionDenied)."""
+    """One practitioner of the organisation, current or past (NotFound, PermissionDenied)."""
     organisation, person, _affiliation = _managed_person(actor, organisation_id, practitioner_id,
                                                          current_only=False)
     history = _affiliations_here(person.id, organisation.id)
@@ -263,7 +263,7 @@ def managed_qualification(actor: Any, organisation_id: int, practitioner_id: int
     _organisation, person, _affiliation = _managed_person(actor, organisation_id, practitioner_id)
     qualification = db.session.get(Qualification, qualification_id)
     if qualification is None or qualification.practitioner_id != person.id:
-        raise LookupError(qualification_id)
+        raise NotFound(qualification_id)
     return qualification
 
 
@@ -512,7 +512,7 @@ def _editable_qualification(actor: Any, organisation_id: int, qualification_id: 
                             ) -> tuple[Organisation, Qualification]:
     qualification = db.session.get(Qualification, qualification_id)
     if qualification is None:
-        raise LookupError(qualification_id)
+        raise NotFound(qualification_id)
     organisation, _person, _affiliation = _managed_person(actor, organisation_id,
                                                           qualification.practitioner_id)
     if qualification.state not in EDITABLE_STATES:
@@ -598,7 +598,7 @@ def _account(user_id: Optional[int]) -> Optional[User]:
 def _get_qualification(qualification_id: int) -> Qualification:
     qualification = db.session.get(Qualification, qualification_id)
     if qualification is None:
-        raise LookupError(qualification_id)
+        raise NotFound(qualification_id)
     return qualification
 
 

@@ -13,7 +13,7 @@ from registry.extensions import db
 from registry.orgs.validation import clean_codes
 from registry.practitioners.identity import InvalidIdNumber, protect_id_number
 from registry.practitioners.models import Gender, Practitioner, Qualification
-from registry.text import TextProblem, clean_name, clean_text, normalise
+from registry.text import TextProblem, clean_date, clean_name, clean_text, normalise
 from registry.validation import ValidationFailed
 
 # Certificate numbers differ by issuer and era (vocabulary.md): per kind, the characters and
@@ -40,23 +40,6 @@ def clean_certificate_number(kind: str, value: Any) -> str:
     if not pattern.match(number):
         raise TextProblem(_l("证书编号格式不正确，应为%(format)s。", format=description))
     return number
-
-
-def clean_date(value: Any, *, required: bool = False) -> Optional[date]:
-    """A date from a ``date`` or ``YYYY-MM-DD`` text (also 2020/3/1 and 2020年3月1日)."""
-    if isinstance(value, date):
-        return value
-    text = normalise(value)
-    if not text:
-        if required:
-            raise TextProblem(_l("此项为必填项。"))
-        return None
-    parts = re.split(r"[-/.年月日]", text.rstrip("日"))
-    try:
-        year, month, day = (int(part) for part in parts if part)
-        return date(year, month, day)
-    except ValueError:
-        raise TextProblem(_l("日期格式应为 YYYY-MM-DD。"))
 
 
 def clean_gender(value: Any) -> Optional[Gender]:

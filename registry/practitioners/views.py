@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from registry.auth.models import Role
 from registry.extensions import limiter
 from registry.practitioners import services
+from registry.query import page_arg
 from registry.practitioners.forms import (
     ActionForm,
     CertificateLookupForm,
@@ -264,7 +265,7 @@ def remove_qualification(organisation_id: int, practitioner_id: int, qualificati
 @login_required
 def queue():
     """Certificates waiting for verification in the jurisdiction, oldest first."""
-    page = services.verification_queue(current_user, request.args.get("page", 1, type=int),
+    page = services.verification_queue(current_user, page_arg(),
                                        current_app.config["PER_PAGE"])
     return render_template("practitioners/queue.html", page=page)
 

@@ -9,26 +9,18 @@ from flask_babel import get_timezone
 
 from registry.public import services
 from registry.public.layout import layout_helpers
+from registry.query import page_arg
 from registry.regions.services import get_region
 
 bp = Blueprint("public", __name__)
 bp.app_context_processor(layout_helpers)
 
 _REGION_CODE = re.compile(r"[0-9]{6}")
-_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 def _today() -> date:
     """Today in the register's time zone (Asia/Shanghai by default), not the server's."""
     return datetime.now(get_timezone()).date()
-
-
-def _page_number() -> int:
-    """``?page=`` as a number; anything that is not a page number is a missing page."""
-    raw = request.args.get("page", "1")
-    if not _PAGE_NUMBER.fullmatch(raw):
-        abort(404)
-    return int(raw)
 
 
 @bp.route("/")
@@ -49,7 +41,7 @@ def region(code: str):
         abort(404)
     try:
         page = services.region_organisations(
-            found.code, _page_number(), current_app.config["PER_PAGE"], _today()
+            found.code, page_arg(), current_app.config["PER_PAGE"], _today()
         )
     except services.PageOutOfRange:
         abort(404)
@@ -96,7 +88,7 @@ def demonstration_units():
         if found is None:
             abort(404)
     try:
-        page = services.demonstration_units(code, _page_number(), current_app.config["PER_PAGE"],
+        page = services.demonstration_units(code, page_arg(), current_app.config["PER_PAGE"],
                                             today)
     except services.PageOutOfRange:
         abort(404)

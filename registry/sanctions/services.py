@@ -40,7 +40,7 @@ from registry.orgs import services as org_services
 from registry.orgs.models import Organisation, OrganisationStatus
 from registry.practitioners import services as practitioner_services
 from registry.practitioners.models import Affiliation, Qualification, VerificationState
-from registry.practitioners.validation import clean_date
+from registry.text import clean_date
 from registry.public.labels import label
 from registry.regions.services import in_region
 from registry.sanctions import publication

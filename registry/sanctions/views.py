@@ -19,6 +19,7 @@ from registry.auth.policy import Action, require
 from registry.auth.views import show_errors
 from registry.extensions import db
 from registry.public.labels import SANCTION_TYPE
+from registry.query import int_value, page_arg
 from registry.regions.services import ancestors, get_region
 from registry.sanctions import appeals, publication, recommendations, services
 from registry.sanctions.forms import (
@@ -44,7 +45,6 @@ from registry.validation import StateConflict, ValidationFailed
 bp = Blueprint("sanctions", __name__)
 
 _REGION_CODE = re.compile(r"[0-9]{6}")
-_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @bp.app_context_processor
@@ -70,12 +70,8 @@ def appeal_label(appeal) -> str:
 
 
 def _number(name: str):
-    raw = request.args.get(name) or request.form.get(name)
-    if raw in (None, ""):
-        return None
-    if not _NUMBER.fullmatch(str(raw)):
-        abort(404)
-    return int(raw)
+    """``name`` from the query string or the form, as an id (None when absent; else 404)."""
+    return int_value(request.args.get(name) or request.form.get(name))
 
 
 def _subject_args():
@@ -189,7 +185,7 @@ def decline_recommendation(recommendation_id: int):
 def sanction_list():
     """Sanctions decided in the jurisdiction, newest first."""
     state = request.args.get("state") or None
-    page = services.sanctions_in_jurisdiction(current_user, _number("page") or 1,
+    page = services.sanctions_in_jurisdiction(current_user, page_arg(),
                                               current_app.config["PER_PAGE"], state)
     return render_template("sanctions/list.html", page=page, state=state,
                            states=list(SanctionState))
@@ -385,7 +381,7 @@ def public_list():
     if subject not in (None, *KINDS):
         abort(404)
     query = publication.public_sanctions(today, code, kind, subject)
-    page = db.paginate(query, page=_number("page") or 1,
+    page = db.paginate(query, page=page_arg(),
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     if page.page > 1 and not page.items:
         abort(404)
