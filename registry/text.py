@@ -45,12 +45,12 @@ def clean_date(value: Any, *, required: bool = False) -> Optional[date]:
             raise TextProblem(_l("此项为必填项。"))
         return None
     parts = [part for part in _DATE_PARTS.split(text.rstrip("日")) if part]
-    if len(parts) != 3 or not all(part.isascii() and part.isdigit() and len(part) <= 4
-                                  for part in parts):
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts) \
+            or len(parts[1]) > 2 or len(parts[2]) > 2:
         raise TextProblem(_l("日期格式应为 YYYY-MM-DD。"))
+    if len(parts[0]) != 4 or not MIN_YEAR <= int(parts[0]) <= MAX_YEAR:
+        raise _year_problem()  # a year of any length is judged without converting it
     year, month, day = (int(part) for part in parts)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise _year_problem()
     try:
         return date(year, month, day)
     except ValueError:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from registry.api.schemas import MAX_ID
+from registry.text import MAX_YEAR, MIN_YEAR
 
 _TEXT = {"allow_none": True}
+# Every number a body may carry has bounds, so no number beyond what a column holds reaches
+# a service (the service still applies its own, narrower rule and message).
+_COUNT = validate.Range(min=0, max=MAX_ID)
+_YEAR = validate.Range(min=MIN_YEAR, max=MAX_YEAR)
 
 
 class BodySchema(Schema):
@@ -74,7 +79,7 @@ class PractitionerBodySchema(BodySchema):
     id_number = fields.String(required=True, load_only=True,
                               metadata={"description": "身份证号; stored protected, never returned"})
     specialties = fields.List(fields.String())
-    ce_hours = fields.Integer(allow_none=True)
+    ce_hours = fields.Integer(allow_none=True, validate=_COUNT)
     bio = fields.String(**_TEXT)
     role = fields.String(load_default="full_time")
     start_date = fields.String(**_TEXT)
@@ -85,7 +90,7 @@ class OpenEvaluationBodySchema(BodySchema):
     """A draft evaluation to open."""
 
     organisation_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    cycle = fields.Integer(required=True)
+    cycle = fields.Integer(required=True, validate=_YEAR)
     association_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     rubric_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
 
@@ -100,7 +105,7 @@ class ScoreBodySchema(BodySchema):
 class ScoresBodySchema(BodySchema):
     """Scores keyed by criterion id, with the ``lock_version`` last read."""
 
-    lock_version = fields.Integer(required=True)
+    lock_version = fields.Integer(required=True, validate=_COUNT)
     scores = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,10}$")),
                          values=fields.Nested(ScoreBodySchema), load_default=dict)
     summary = fields.String(**_TEXT)
@@ -115,7 +120,7 @@ class PublishBodySchema(ScoresBodySchema):
 class DesignationBodySchema(BodySchema):
     """A demonstration-unit designation."""
 
-    year = fields.Integer(required=True)
+    year = fields.Integer(required=True, validate=_YEAR)
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(required=True)
     designating_body = fields.String(required=True)
@@ -181,7 +186,7 @@ class DesignationStateSchema(Schema):
 
     id = fields.Integer(required=True)
     organisation_id = fields.Integer(required=True)
-    year = fields.Integer(required=True)
+    year = fields.Integer(required=True, validate=_YEAR)
     valid_from = fields.Date(required=True)
     valid_to = fields.Date(required=True)
     revoked_at = fields.AwareDateTime(allow_none=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Optional
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from registry.audit.models import AuditEvent
 from registry.database import utcnow
 from registry.extensions import db
+from registry.query import MAX_ID
 
 # Fields that never enter an audit event, whatever a caller passes.
 PRIVATE_FIELDS = frozenset({
@@ -209,7 +211,8 @@ def list_events(viewer, filters: EventFilters, page: int = 1, per_page: int = 50
         query = query.where(AuditEvent.action.startswith(filters.action, autoescape=True))
     if filters.actor:
         actor_ids = sa.select(User.id).where(User.email == filters.actor.strip().lower())
-        if filters.actor.strip().isdigit():
+        if re.fullmatch(r"[0-9]{1,10}", filters.actor.strip()) \
+                and int(filters.actor.strip()) <= MAX_ID:
             actor_ids = actor_ids.union(sa.select(sa.literal(int(filters.actor.strip()))))
         query = query.where(AuditEvent.actor_id.in_(actor_ids))
     if filters.date_from:

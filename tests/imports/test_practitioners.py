@@ -172,3 +172,14 @@ def test_repeated_details_may_be_written_differently_but_not_contradict(yantai):
     assert (report.imported, report.qualifications) == (1, 2)
     rows[1]["性别"] = "男"
     assert where(run(rows, regulator, dry_run=True)) == [(3, "性别", "与第 2 行为同一人员填写的内容不一致。")]
+
+
+def test_a_huge_year_in_a_cell_is_a_row_problem(yantai):
+    inside, _outside, regulator, _admin = yantai
+    rows = [practitioner_row(inside.uscc, 1, 入职日期="99999999999999999999-01-01"),
+            practitioner_row(inside.uscc, 2, 发证日期="1850-3-1")]
+    report = run(rows, regulator, dry_run=True)
+    messages = {(row, column): message for row, column, message in where(report)}
+    assert messages == {(2, "入职日期"): "年份应在 1900 至 2100 之间。",
+                        (3, "发证日期"): "年份应在 1900 至 2100 之间。"}
+    assert count(Practitioner) == 0

@@ -390,3 +390,15 @@ def test_the_public_marking_is_available_to_templates(app, certificates):
     with app.test_request_context():
         text = render_template_string("{{ qualification_marking(q) }}", q=qualification)
     assert text.startswith("由主管部门于") and text.endswith("核验")
+
+
+def test_a_huge_year_is_an_error_beside_the_field(client, org):
+    response = client.post(new_url(org), data=form_data(
+        start_date="99999999999999999999-01-01",
+        **{"qualifications-0-issued_on": "1850-01-01"}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "年份" in error_beside(page, "start_date")
+    assert "1900" in error_beside(page, "qualifications-0-issued_on")
+    assert input_value(page, "start_date") == "99999999999999999999-01-01"
+    assert db.session.scalar(sa.select(sa.func.count(Practitioner.id))) == 0

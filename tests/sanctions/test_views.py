@@ -153,3 +153,16 @@ def test_the_public_list_rejects_bad_filters(client, setting):
     assert client.get("/sanctions?type=fine").status_code == 404
     assert client.get("/sanctions?subject=x").status_code == 404
     assert client.get("/sanctions?page=99").status_code == 404
+
+
+def test_a_huge_year_in_the_sanction_form_is_a_field_error(client, auth, setting):
+    auth.login(setting.regulator.email)
+    url = f"/review/sanctions/new?organisation={setting.organisation.id}"
+    before = fingerprint()
+    response = client.post(url, data=_form(ends_on="99999999999999999999-01-01",
+                                           decision_date="2026-02-30"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "年份应在 1900 至 2100 之间。" in html and "没有这一天" in html
+    assert 'value="99999999999999999999-01-01"' in html
+    assert fingerprint() == before
