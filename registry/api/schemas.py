@@ -12,14 +12,20 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from registry import vocabulary
 from registry.evaluation.models import Grade
-from registry.orgs.models import OrganisationStatus
+from registry.orgs.models import PUBLIC_STATUSES
 from registry.practitioners.models import AffiliationRole, Gender, VerificationState
 from registry.public.labels import label
 from registry.query import MAX_ID
 from registry.regions.models import RegionLevel
 from registry.sanctions.models import SanctionType
+from registry.sanctions.status import current_standing
 
 STRING = {"type": "string"}
+
+
+def _iso(moment):
+    """An aware datetime as ISO 8601 (as ``fields.AwareDateTime`` writes it), or None."""
+    return None if moment is None else moment.isoformat()
 
 
 class Computed(fields.Nested):
@@ -82,7 +88,10 @@ class OrganisationRefSchema(Schema):
 
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    status = fields.Enum(OrganisationStatus, by_value=True, required=True)
+    status = fields.Function(
+        lambda record: current_standing(record).value, required=True,
+        metadata={**STRING, "enum": [s.value for s in PUBLIC_STATUSES],
+                  "description": "today's status (a suspension that has ended is over)"})
     url = fields.Function(
         lambda record: url_for("public.organisation", organisation_id=record.id, _external=True),
         metadata={**STRING, "format": "uri", "description": "the public page"})
@@ -95,7 +104,8 @@ class OrganisationSchema(OrganisationRefSchema):
     org_type = fields.String(required=True,
                              metadata={"enum": list(vocabulary.ORGANISATION_TYPES.codes)})
     org_type_label = _vocabulary_label(vocabulary.ORGANISATION_TYPES, "org_type")
-    status_label = _enum_label("status")
+    status_label = fields.Function(lambda record: label(current_standing(record).status),
+                                   metadata={**STRING, "description": "label in the request's language"})
     legal_representative = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     region_code = fields.String(required=True)
@@ -112,7 +122,10 @@ class OrganisationSchema(OrganisationRefSchema):
     modalities = fields.List(fields.String())
     languages = fields.List(fields.String())
     approved_at = fields.AwareDateTime(allow_none=True)
-    suspended_until = fields.AwareDateTime(allow_none=True)
+    suspended_until = fields.Function(
+        lambda record: _iso(current_standing(record).suspended_until), allow_none=True,
+        metadata={**STRING, "format": "date-time", "nullable": True,
+                  "description": "00:00 of the suspension's last day"})
     exited_at = fields.AwareDateTime(allow_none=True)
     updated_at = fields.AwareDateTime(required=True)
 

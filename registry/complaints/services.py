@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
@@ -22,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from registry.clock import local_today as _today
 from registry.audit.services import record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, PermissionDenied, can, in_jurisdiction, require
@@ -209,11 +209,6 @@ def complaint_subject(organisation_id: Optional[int] = None,
                                "请向当地卫生健康部门反映。"))
     return Subject(None, practitioner_id, profile.practitioner.name,
                    affiliations[0].organisation.region_code)
-
-
-def _today() -> date:
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-    return datetime.now(ZoneInfo(zone)).date()
 
 
 def new_reference(today: Optional[date] = None) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from registry.clock import local_today as _today
 from registry.auth.views import show_errors
 from registry.dashboard import services
 from registry.dashboard.forms import DesignationForm, RevokeForm
@@ -21,10 +21,6 @@ from registry.validation import ValidationFailed
 bp = Blueprint("dashboard", __name__)
 
 _REGION_CODE = re.compile(r"[0-9]{6}")
-
-
-def _today() -> date:
-    return datetime.now(get_timezone()).date()
 
 
 def _region_code() -> str | None:

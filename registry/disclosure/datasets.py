@@ -23,6 +23,7 @@ from registry.public.labels import label
 from registry.public.services import summarise, verified_qualifications
 from registry.regions.services import region_prefix
 from registry.sanctions.models import Sanction
+from registry.sanctions.status import standings
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,13 @@ def _iso(value) -> Optional[str]:
 def organisation_rows(today: date, region: Optional[str] = None) -> Iterator[dict]:
     """Public organisations, by id, with their badge and latest grade."""
     for batch in queries.in_batches(queries.public_organisations(region), Organisation.id):
+        standing = standings(batch, today)
         for summary in summarise(batch, today):
             organisation = summary.organisation
             yield {
                 "id": organisation.id, "name": organisation.name, "uscc": organisation.uscc,
                 "org_type": vocabulary.ORGANISATION_TYPES.label(organisation.org_type),
-                "status": label(organisation.status),
+                "status": label(standing[organisation.id].status),
                 "region_code": organisation.region_code,
                 "region_name": organisation.region.name if organisation.region else None,
                 "address": organisation.address,

@@ -19,6 +19,7 @@ from registry.extensions import db
 from registry.orgs.models import Organisation
 from registry.public.labels import label
 from registry.sanctions.models import Sanction
+from registry.sanctions.status import current_standing
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50
@@ -56,7 +57,7 @@ def registration_entries(today: date, region: Optional[str]) -> list[Entry]:
                   _("%(type)s，%(region)s，状态：%(status)s",
                     type=vocabulary.ORGANISATION_TYPES.label(o.org_type),
                     region=o.region.name if o.region else o.region_code,
-                    status=label(o.status)))
+                    status=label(current_standing(o).status)))
             for o in db.session.scalars(query)]
 
 

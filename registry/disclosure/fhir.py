@@ -25,6 +25,7 @@ from registry.orgs.models import Organisation, OrganisationStatus
 from registry.practitioners.models import Practitioner
 from registry.public.labels import label
 from registry.public.services import verified_qualifications
+from registry.sanctions.status import current_standing
 
 # Location.status for each public organisation status.
 LOCATION_STATUS = {OrganisationStatus.ACTIVE: "active", OrganisationStatus.SUSPENDED: "suspended",
@@ -74,7 +75,8 @@ def _address(organisation: Organisation) -> Optional[dict]:
 def organisation_resources(organisation: Organisation) -> list[dict]:
     """``Organization``, ``Location`` and ``HealthcareService`` of one organisation."""
     org_id = f"org-{organisation.id}"
-    active = organisation.status is OrganisationStatus.ACTIVE
+    status = current_standing(organisation).status
+    active = status is OrganisationStatus.ACTIVE
     reference = {"reference": f"Organization/{org_id}", "display": organisation.name}
     address = _address(organisation)
     organization = _drop_empty({
@@ -87,7 +89,7 @@ def organisation_resources(organisation: Organisation) -> list[dict]:
     })
     location = _drop_empty({
         "resourceType": "Location", "id": f"loc-{organisation.id}",
-        "status": LOCATION_STATUS[organisation.status], "name": organisation.name,
+        "status": LOCATION_STATUS[status], "name": organisation.name,
         "mode": "instance", "telecom": _telecom(organisation), "address": address,
         "managingOrganization": reference,
     })

@@ -23,6 +23,9 @@ class OrganisationStatus(enum.Enum):
     EXITED = "exited"
 
 
+# The statuses of a registered organisation still on the register (sanctions move it between
+# them; exit is terminal).
+REGISTERED = (OrganisationStatus.ACTIVE, OrganisationStatus.SUSPENDED)
 # The statuses in which an organisation appears on public pages.
 PUBLIC_STATUSES = (OrganisationStatus.ACTIVE, OrganisationStatus.SUSPENDED, OrganisationStatus.EXITED)
 

@@ -20,13 +20,12 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from registry.clock import local_today as _today
 from registry.audit.models import AuditEvent
 from registry.audit.services import changed_fields, record, snapshot
 from registry.auth.models import Role
@@ -35,6 +34,7 @@ from registry.database import load, utcnow
 from registry.extensions import db
 from registry.orgs.labels import change_status, display_value, field_label
 from registry.orgs.models import (
+    REGISTERED,
     ChangeRequest,
     ChangeRequestKind,
     ChangeRequestStatus,
@@ -57,7 +57,6 @@ from registry.validation import NotFound, StateConflict, ValidationFailed
 # The organisation edits its registration directly only before it is approved.
 EDITABLE = (OrganisationStatus.DRAFT, OrganisationStatus.REJECTED)
 # After approval, edits and deregistration go through change requests.
-REGISTERED = (OrganisationStatus.ACTIVE, OrganisationStatus.SUSPENDED)
 STATUS_FIELDS = ("status", "submitted_at", "approved_at", "rejection_reason", "exited_at")
 REQUEST_FIELDS = ("kind", "status", "changes", "reason")
 DECISION_FIELDS = ("status", "decision_reason", "decided_by_id", "decided_at")
@@ -210,12 +209,6 @@ def _clean_reason(reason: Any, field: str = "reason") -> str:
         return clean_text(reason, max_length=REASON_LIMIT, required=True, multiline=True)
     except TextProblem as problem:
         raise ValidationFailed({field: problem.args[0]})
-
-
-def _today() -> date:
-    """Today in the register's time zone (Asia/Shanghai by default), not the server's."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-    return datetime.now(ZoneInfo(zone)).date()
 
 
 # --- the organisation's registration ----------------------------------------------------------

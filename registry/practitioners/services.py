@@ -20,12 +20,13 @@ from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date, get_timezone
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from registry import vocabulary
+from registry.clock import local_today
 from registry.audit.services import changed_fields, record, snapshot
 from registry.auth.models import Role, User
 from registry.auth.policy import Action, PermissionDenied, can, in_jurisdiction
@@ -70,11 +71,6 @@ class WrongState(ValidationFailed):
 
     def __init__(self, message: object):
         super().__init__({"state": message})
-
-
-def local_today() -> date:
-    """Today in the register's time zone (Asia/Shanghai by default), not the server's."""
-    return datetime.now(get_timezone()).date()
 
 
 def _finish(commit: bool) -> None:

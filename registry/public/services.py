@@ -32,7 +32,8 @@ from registry.practitioners.models import (
 from registry.regions.models import Region
 from registry.regions.services import ancestors, children, in_region
 from registry.sanctions.models import Sanction
-from registry.sanctions.publication import disclosed_condition, practitioner_status
+from registry.sanctions.publication import disclosed_condition
+from registry.sanctions.status import Standing, organisation_standing, practitioner_status
 
 T = TypeVar("T")
 
@@ -127,6 +128,7 @@ class OrganisationProfile:
     staff: list[StaffMember]
     scores: list = ()  # the latest evaluation's Score rows, in criterion order
     history: Optional["TotalsChart"] = None
+    standing: Optional[Standing] = None  # the status on the page's day (shown, not stored)
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,7 @@ def organisation_profile(organisation_id: int, today: date) -> Optional[Organisa
         staff=current_staff(organisation.id),
         scores=_scores(evaluation),
         history=totals_chart(organisation.id),
+        standing=organisation_standing(organisation, today),
     )
 
 

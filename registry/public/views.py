@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import get_timezone
 
+from registry.clock import local_today as _today
 from registry.public import services
 from registry.public.layout import layout_helpers
 from registry.query import page_arg
@@ -16,11 +15,6 @@ bp = Blueprint("public", __name__)
 bp.app_context_processor(layout_helpers)
 
 _REGION_CODE = re.compile(r"[0-9]{6}")
-
-
-def _today() -> date:
-    """Today in the register's time zone (Asia/Shanghai by default), not the server's."""
-    return datetime.now(get_timezone()).date()
 
 
 @bp.route("/")
@@ -57,10 +51,7 @@ def region(code: str):
 @bp.route("/organisations/<int:organisation_id>")
 def organisation(organisation_id: int):
     """The public page of an active, suspended or exited organisation."""
-    from registry.sanctions.services import refresh_organisation
-
     today = _today()
-    refresh_organisation(organisation_id, today)  # a suspension that ended is over today
     profile = services.organisation_profile(organisation_id, today)
     if profile is None:
         abort(404)

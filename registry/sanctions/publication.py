@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from registry.extensions import db
 from registry.regions.services import in_region
-from registry.sanctions.models import Sanction, SanctionState, SanctionType
+from registry.sanctions.models import Sanction, SanctionType
 
 
 @dataclass(frozen=True)
@@ -96,22 +95,3 @@ def public_sanctions(today: date, region: Optional[str] = None,
     elif subject_kind == "practitioner":
         query = query.where(Sanction.practitioner_id.is_not(None))
     return query
-
-
-def practitioner_status(practitioner_id: int, today: date) -> str:
-    """A practitioner's public status from their sanctions: ``exited`` (an exit in force),
-    ``suspended`` (a suspension running today) or ``active``."""
-    in_force = Sanction.state == SanctionState.IN_FORCE
-    started = Sanction.starts_on <= today
-    kinds = dict(db.session.execute(
-        sa.select(Sanction.sanction_type, sa.func.count())
-        .where(Sanction.practitioner_id == practitioner_id, in_force, started,
-               Sanction.sanction_type.in_((SanctionType.EXIT, SanctionType.SUSPENSION)),
-               sa.or_(Sanction.ends_on.is_(None), Sanction.ends_on >= today))
-        .group_by(Sanction.sanction_type)).all())
-    if kinds.get(SanctionType.EXIT):
-        return "exited"
-    if kinds.get(SanctionType.SUSPENSION):
-        return "suspended"
-    return "active"
-

@@ -6,8 +6,8 @@ until every check has passed, audits each change and commits once.
 
 Consequences (``record_sanction``):
 - 暂停服务: the organisation is ``suspended`` from the start to the end date, then ``active``
-  again (``run_schedule``, daily via ``flask sanctions expire``, and ``refresh_organisation``
-  when a page reads it), unless it exited meanwhile;
+  again (the public sees the date's status at once, ``registry.sanctions.status``; the daily
+  ``run_schedule``, ``flask sanctions expire``, writes the transition), unless it exited;
 - 退出登记: the organisation is ``exited`` (terminal) and its affiliations end; for a
   practitioner, every current affiliation ends;
 - 提请吊销营业执照: a referral to the market regulator (``LicenceReferral``) whose outcome
@@ -15,21 +15,21 @@ Consequences (``record_sanction``):
 - a serious type (``SERIOUS_SANCTION_TYPES``) revokes current demonstration designations;
 - on a practitioner, the chosen verified qualifications are revoked.
 
-The organisation's status is a function of its sanctions and the date (``_wanted_status``):
-recording, lifting, the scheduler and the lazy refresh all go through ``_apply_status``.
+The organisation's status is a function of its record, its sanctions and the date
+(``registry.sanctions.status``): recording, lifting and the scheduler write the transition it
+decides through ``_apply_status``; no page that reads writes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any, Callable, Iterable, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from registry.clock import local_today
 from registry.audit.services import record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, require
@@ -37,7 +37,7 @@ from registry.database import load, utcnow
 from registry.evaluation import designations
 from registry.extensions import db
 from registry.orgs import services as org_services
-from registry.orgs.models import Organisation, OrganisationStatus
+from registry.orgs.models import REGISTERED, Organisation, OrganisationStatus
 from registry.practitioners import services as practitioner_services
 from registry.practitioners.models import Affiliation, Qualification, VerificationState
 from registry.text import clean_date
@@ -53,6 +53,7 @@ from registry.sanctions.models import (
     SanctionState,
     SanctionType,
 )
+from registry.sanctions.status import organisation_standing
 from registry.sanctions.subjects import ORGANISATION, Subject, load_subject
 from registry.text import TextProblem, clean_text
 from registry.validation import NotFound, StateConflict, ValidationFailed
@@ -71,22 +72,9 @@ INSTANT_TYPES = (SanctionType.WARNING, SanctionType.CIRCULATED_CRITICISM)
 TERM_TYPES = (SanctionType.SUSPENSION, SanctionType.RECTIFICATION)
 LASTING_TYPES = (SanctionType.EXIT, SanctionType.LICENCE_REVOCATION_REFERRAL)
 ORGANISATION_ONLY_TYPES = (SanctionType.LICENCE_REVOCATION_REFERRAL,)
-REGISTERED = (OrganisationStatus.ACTIVE, OrganisationStatus.SUSPENDED)
 TEXT_LIMITS = {"facts": 5000, "evidence": 5000, "statement": 5000, "legal_basis": 500,
                "decision_number": 80, "deciding_body": 120, "referred_to": 120,
                "reference_number": 80, "outcome_note": 500, "decision_reason": 500}
-
-
-def local_today() -> date:
-    """Today in the register's time zone (Asia/Shanghai by default), not the server's."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-    return datetime.now(ZoneInfo(zone)).date()
-
-
-def _local_midnight(day: date) -> datetime:
-    """00:00 of ``day`` in the register's time zone: how ``suspended_until`` names a day."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"
-    return datetime.combine(day, time(), ZoneInfo(zone))
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -384,48 +372,18 @@ def _consequences(actor, sanction: Sanction, subject: Subject, cleaned: Sanction
 
 # --- the organisation's status ----------------------------------------------------------------
 
-def _in_force(organisation_id: int, today: date) -> list[Sanction]:
-    return list(db.session.scalars(sa.select(Sanction).where(
-        Sanction.organisation_id == organisation_id, Sanction.state == SanctionState.IN_FORCE,
-        Sanction.starts_on <= today,
-        Sanction.sanction_type.in_((SanctionType.SUSPENSION, SanctionType.EXIT)))))
-
-
-def _wanted_status(organisation: Organisation, today: date
-                   ) -> tuple[OrganisationStatus, Optional[datetime], Optional[Sanction]]:
-    """What the sanctions make the status on ``today``: (status, ``suspended_until``, the
-    exit sanction)."""
-    if organisation.status not in REGISTERED:
-        return organisation.status, organisation.suspended_until, None
-    sanctions = _in_force(organisation.id, today)
-    exits = [s for s in sanctions if s.sanction_type is SanctionType.EXIT]
-    if exits:
-        return OrganisationStatus.EXITED, None, exits[0]
-    ends = [s.ends_on for s in sanctions if s.sanction_type is SanctionType.SUSPENSION
-            and s.ends_on is not None and s.ends_on >= today]
-    if ends:
-        return OrganisationStatus.SUSPENDED, _local_midnight(max(ends)), None
-    if organisation.status is OrganisationStatus.SUSPENDED and not _ever_suspended(organisation):
-        # Suspended by some other record than a sanction here (an import, say): left alone.
-        return organisation.status, organisation.suspended_until, None
-    return OrganisationStatus.ACTIVE, None, None
-
-
-def _ever_suspended(organisation: Organisation) -> bool:
-    return db.session.scalar(sa.select(sa.func.count()).where(
-        Sanction.organisation_id == organisation.id,
-        Sanction.sanction_type == SanctionType.SUSPENSION)) > 0
-
-
 def _apply_status(actor, organisation: Organisation, today: date) -> Optional[str]:
-    """Bring the status in line with the sanctions; the audit action taken, or None."""
-    status, until_at, exit_sanction = _wanted_status(organisation, today)
+    """Write the transition to the status ``registry.sanctions.status`` decides for
+    ``today``; the audit action taken, or None when the record already says it."""
+    standing = organisation_standing(organisation, today, fresh=True)
+    status = standing.status
     if status is OrganisationStatus.EXITED and organisation.status is not status:
+        exit_sanction = db.session.get(Sanction, standing.exit_sanction_id)
         reason = _l("机构已被退出登记（%(number)s）。", number=exit_sanction.decision_number)
         org_services.exit_organisation(actor, organisation, str(reason),
                                        exit_sanction.starts_on)
         return "organisation.exit"
-    if status is organisation.status and organisation.suspended_until == until_at:
+    if status is organisation.status and organisation.suspended_until == standing.suspended_until:
         return None
     if status not in REGISTERED:
         return None
@@ -433,7 +391,7 @@ def _apply_status(actor, organisation: Organisation, today: date) -> Optional[st
     action = ("organisation.suspend" if status is OrganisationStatus.SUSPENDED
               else "organisation.reactivate")
     organisation.status = status
-    organisation.suspended_until = until_at
+    organisation.suspended_until = standing.suspended_until
     db.session.flush()
     record(action, "organisation", organisation.id, actor=actor, before=before,
            after=snapshot(organisation, STATUS_FIELDS), region_code=organisation.region_code)
@@ -453,23 +411,6 @@ def _end_practitioner_affiliations(actor, sanction: Sanction, today: date) -> in
                       "organisation_id": affiliation.organisation_id},
                region_code=sanction.region_code)
     return len(affiliations)
-
-
-def refresh_organisation(organisation_id: int, today: Optional[date] = None) -> bool:
-    """The lazy half of the schedule: bring one organisation's status up to date when a page
-    reads it (a suspension that has ended, or one that starts today). True if it changed."""
-    today = today or local_today()
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or organisation.status not in REGISTERED:
-        return False
-    wanted, until_at, _ = _wanted_status(organisation, today)
-    if wanted is organisation.status and organisation.suspended_until == until_at:
-        return False
-    organisation = load(Organisation, organisation_id, lock=True)
-    _end_terms([s for s in _due_terms(today) if s.organisation_id == organisation_id])
-    changed = _apply_status(None, organisation, today) is not None
-    db.session.commit()
-    return changed
 
 
 # --- the daily schedule -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from registry.search.analysis import (
     pinyin_tokens,
     text_tokens,
 )
+from registry.sanctions.status import standings
 
 GRADE_RANK = {"excellent": 3, "good": 2, "pass": 1, "fail": -1}
 SHOWN_QUALIFICATION_STATES = (VerificationState.VERIFIED, VerificationState.EXPIRED)
@@ -67,10 +68,12 @@ def region_names(session: Session) -> dict[str, str]:
 # --- organisations --------------------------------------------------------------------------
 
 def organisation_document(org: Organisation, evaluation: Optional[tuple], demonstration: bool,
-                          sanctions: list[dict], names: dict[str, str]) -> dict:
-    """The index document of one public organisation."""
+                          sanctions: list[dict], names: dict[str, str],
+                          status: Optional[str] = None) -> dict:
+    """The index document of one public organisation; ``status``: its status on the day the
+    document is made (``registry.sanctions.status``), the stored one when not given."""
     grade, total = evaluation if evaluation else (None, None)
-    status = org.status.value
+    status = status or org.status.value
     runs = name_syllables(org.name)
     name_tokens = text_tokens(org.name, unigrams=True) | pinyin_tokens(runs)
     text = (text_tokens(org.address)
@@ -170,9 +173,11 @@ def organisation_documents(session: Session, ids: list[int], today: date,
         grades = _latest_grades(session, batch)
         demonstration = _demonstration_ids(session, batch, today)
         sanctions = _sanctions(session, Sanction.organisation_id, batch, today)
+        standing = standings(orgs, today, session)
         for org in orgs:
             result[org.id] = organisation_document(org, grades.get(org.id), org.id in demonstration,
-                                                   sanctions.get(org.id, []), names)
+                                                   sanctions.get(org.id, []), names,
+                                                   standing[org.id].value)
     return result
 
 

@@ -53,6 +53,7 @@ def build_register() -> Register:
                          points=13.5, comment="草稿评分意见：尚未公布"))
     in_disclosure = factories.make_sanction(suspended, region_code="370602",
                                             sanction_type=SanctionType.SUSPENSION,
+                                            ends_on=today + timedelta(days=60),
                                             facts="超范围开展诊疗活动。")
     factories.make_sanction(outside, region_code="510703", facts="绵阳的惩戒事实。")
     factories.make_sanction(active, region_code="370602", facts="已过公示期的惩戒事实。",

@@ -3,6 +3,8 @@ organisation out of ordinary searches (found by exact name with its status), a l
 brings it back, and a serious sanction removes the demonstration badge."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from registry.extensions import db
 from registry.sanctions import appeals, services
 from tests import factories
@@ -15,8 +17,12 @@ def test_suspension_and_lifting_reach_the_index(setting):
     db.session.commit()
     assert find_organisations(q="心海", demonstration="1").total == 1
 
-    sanction = services.record_sanction(setting.regulator, "organisation",
-                                        setting.organisation.id, suspension_values(), today=TODAY)
+    # The index holds each organisation's status on the real today: the suspension runs on.
+    running = (date.today() + timedelta(days=60)).isoformat()
+    sanction = services.record_sanction(setting.regulator, "organisation", setting.organisation.id,
+                                        suspension_values(ends_on=running,
+                                                          disclosure_until="2029-03-01"),
+                                        today=TODAY)
 
     assert find_organisations(q="心海").total == 0
     exact = find_organisations(q=setting.organisation.name).items[0]

@@ -12,7 +12,7 @@ from registry.auth.policy import PermissionDenied
 from registry.extensions import db
 from registry.orgs.models import OrganisationStatus
 from registry.practitioners.models import Affiliation, VerificationState
-from registry.sanctions import publication, services
+from registry.sanctions import publication, services, status
 from registry.sanctions.models import (
     LicenceReferral,
     ReferralOutcome,
@@ -127,17 +127,32 @@ def test_a_suspension_starting_later_begins_on_its_day(setting):
     _record(setting, suspension_values(starts_on="2026-04-01"))
     assert setting.organisation.status is OrganisationStatus.ACTIVE
 
-    assert services.refresh_organisation(setting.organisation.id, date(2026, 3, 31)) is False
-    assert services.refresh_organisation(setting.organisation.id, date(2026, 4, 1)) is True
+    standing = status.organisation_standing
+    assert standing(setting.organisation, date(2026, 3, 31)).status is OrganisationStatus.ACTIVE
+    on_the_day = standing(setting.organisation, date(2026, 4, 1))
+    assert on_the_day.status is OrganisationStatus.SUSPENDED
+    assert on_the_day.suspended_until.date() == date(2026, 6, 30)  # its last day
+    assert setting.organisation.status is OrganisationStatus.ACTIVE  # reading wrote nothing
+
+    services.run_schedule(date(2026, 4, 1))
     assert setting.organisation.status is OrganisationStatus.SUSPENDED
+    assert "organisation.suspend" in _actions()
 
 
-def test_the_page_read_reactivates_lazily(setting):
+def test_status_is_a_function_of_the_date_and_only_the_schedule_writes_it(setting):
     _record(setting, suspension_values())
+    events = len(_actions())
 
-    assert services.refresh_organisation(setting.organisation.id, date(2026, 7, 1)) is True
+    later = status.organisation_standing(setting.organisation, date(2026, 7, 1))
+    assert later.status is OrganisationStatus.ACTIVE and later.suspended_until is None
+    assert setting.organisation.status is OrganisationStatus.SUSPENDED
+    assert len(_actions()) == events
+
+    services.run_schedule(date(2026, 7, 1))
     assert setting.organisation.status is OrganisationStatus.ACTIVE
     assert _actions()[-1] == "organisation.reactivate"
+    assert status.standings([setting.organisation], date(2026, 7, 1))[
+        setting.organisation.id] == later
 
 
 def test_an_organisation_exited_during_a_suspension_stays_exited(setting):
@@ -226,13 +241,13 @@ def test_a_practitioner_sanction_can_revoke_a_certificate(setting):
 
 def test_a_practitioner_exit_ends_every_affiliation_and_shows_as_exited(setting):
     practitioner = setting.practitioner
-    assert publication.practitioner_status(practitioner.id, TODAY) == "active"
+    assert status.practitioner_status(practitioner.id, TODAY) == "active"
 
     _record(setting, sanction_values(sanction_type="exit", disclosure_until=""),
             kind="practitioner", subject=practitioner.id)
 
     assert all(a.end_date == TODAY for a in practitioner.affiliations)
-    assert publication.practitioner_status(practitioner.id, TODAY) == "exited"
+    assert status.practitioner_status(practitioner.id, TODAY) == "exited"
     with pytest.raises(StateConflict):
         _record(setting, sanction_values(sanction_type="exit", disclosure_until=""),
                 kind="practitioner", subject=practitioner.id)
@@ -241,8 +256,8 @@ def test_a_practitioner_exit_ends_every_affiliation_and_shows_as_exited(setting)
 def test_a_practitioner_suspension_shows_while_it_runs(setting):
     _record(setting, suspension_values(), kind="practitioner", subject=setting.practitioner.id)
 
-    assert publication.practitioner_status(setting.practitioner.id, TODAY) == "suspended"
-    assert publication.practitioner_status(setting.practitioner.id, date(2026, 7, 1)) == "active"
+    assert status.practitioner_status(setting.practitioner.id, TODAY) == "suspended"
+    assert status.practitioner_status(setting.practitioner.id, date(2026, 7, 1)) == "active"
 
 
 def test_the_schedule_ends_disclosures_once(setting):

@@ -69,18 +69,24 @@ def test_a_second_exit_is_refused_with_a_message(client, auth, setting):
     assert "该机构已退出登记，不能再次作出退出登记决定。" in visible_text(response)
 
 
-def test_the_public_page_reactivates_a_suspension_that_has_ended(client, setting):
+def test_a_suspension_that_has_ended_is_over_everywhere_and_no_read_writes(client, setting):
     ended = date.today() - timedelta(days=40)
     factories.make_sanction(setting.organisation, sanction_type=factories.SanctionType.SUSPENSION,
                             decision_date=ended - timedelta(days=30),
                             starts_on=ended - timedelta(days=30), ends_on=ended)
-    setting.organisation.status = OrganisationStatus.SUSPENDED
+    setting.organisation.status = OrganisationStatus.SUSPENDED  # the daily job has not run
     db.session.commit()
+    organisation_id = setting.organisation.id
+    before = fingerprint()
 
-    page = visible_text(client.get(f"/organisations/{setting.organisation.id}"))
+    page = visible_text(client.get(f"/organisations/{organisation_id}"))
+    notice = visible_text(client.get(f"/organisations/{organisation_id}/notice"))
+    api = client.get(f"/api/v1/organisations/{organisation_id}").json["organisation"]
 
-    assert "该机构已被暂停服务。" not in page
-    assert setting.organisation.status is OrganisationStatus.ACTIVE
+    assert "该机构已被暂停服务。" not in page and "暂停服务" not in notice
+    assert (api["status"], api["suspended_until"]) == ("active", None)
+    assert fingerprint() == before  # no reader wrote the transition (nor an audit event)
+    assert setting.organisation.status is OrganisationStatus.SUSPENDED
 
 
 def test_accepting_a_recommendation_prefills_the_sanction(client, auth, setting):
