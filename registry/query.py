@@ -27,6 +27,17 @@ class BoundedIntegerConverter(IntegerConverter):
                          max=MAX_ID if max is None else max, signed=signed)
 
 
+def parse_int(raw: object, *, low: int = 1, high: int = MAX_ID) -> Optional[int]:
+    """``raw`` (a form field, a query parameter, a cell) as a whole number between ``low`` and
+    ``high``, or None: ASCII digits only (``"²"`` or ``"١"`` are not numbers here) and never
+    more than 12 of them, so no text converts into a number the database cannot hold (nor
+    into one of thousands of digits)."""
+    text = str(raw if raw is not None else "").strip()
+    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
+        return None
+    return int(text)
+
+
 def int_arg(name: str, default: Optional[int] = None, *, low: int = 1,
             high: int = MAX_ID) -> Optional[int]:
     """``?name=`` as a number between ``low`` and ``high``; ``default`` when absent or empty;
@@ -40,10 +51,10 @@ def int_value(raw: Optional[str], default: Optional[int] = None, *, low: int = 1
     ``default`` when absent or empty; anything else is a missing page (404)."""
     if raw is None or not raw.strip():
         return default
-    raw = raw.strip()
-    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+    number = parse_int(raw, low=low, high=high)
+    if number is None:
         abort(404)
-    return int(raw)
+    return number
 
 
 def page_arg(name: str = "page") -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from registry import vocabulary
 from registry.auth.models import Role
+from registry.query import MAX_ID
 from registry.regions import services as regions
 
 REQUIRED = _l("此项为必填项。")
@@ -78,8 +79,10 @@ class AccountForm(RegionPickerMixin, FlaskForm):
     email = EmailField(_l("电子邮箱"), validators=[DataRequired(REQUIRED), Length(max=254)])
     display_name = StringField(_l("姓名或名称"), validators=[Optional(), Length(max=60)])
     role = SelectField(_l("角色"), validate_choice=False)
-    association_id = IntegerField(_l("所属行业组织编号"), validators=[Optional()])
-    organisation_id = IntegerField(_l("所属机构编号"), validators=[Optional()])
+    association_id = IntegerField(_l("所属行业组织编号"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_ID, message=_l("请填写正确的编号。"))])
+    organisation_id = IntegerField(_l("所属机构编号"), validators=[Optional(), NumberRange(
+        min=1, max=MAX_ID, message=_l("请填写正确的编号。"))])
     password = PasswordField(_l("初始密码"), validators=[DataRequired(REQUIRED), Length(max=128)])
 
     def __init__(self, *args, **kwargs):
@@ -87,6 +90,11 @@ class AccountForm(RegionPickerMixin, FlaskForm):
         from registry.public.labels import label
 
         self.role.choices = [(role.value, label(role)) for role in Role]
+
+    def validate_role(self, field) -> None:
+        """Only a role the registry has (the choice is checked here, in Chinese)."""
+        if field.data not in {role.value for role in Role}:
+            raise ValidationError(_l("请选择角色。"))
 
     def chosen_region(self) -> str:
         """Any level will do for a jurisdiction: a province, a city or a county."""

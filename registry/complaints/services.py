@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from registry.query import parse_int
 from registry.clock import local_today as _today
 from registry.audit.services import record, snapshot
 from registry.auth.models import Role
@@ -413,8 +414,8 @@ def refer(actor, complaint_id: int, association_id) -> Complaint:
     _expect(complaint, (ComplaintStatus.RECEIVED, ComplaintStatus.IN_PROGRESS),
             _l("该投诉当前状态为“%(status)s”，不能转交行业协会。",
                status=status_label(complaint.status)))
-    association = db.session.get(Association, int(association_id)) \
-        if str(association_id or "").isdigit() else None
+    number = parse_int(association_id)
+    association = db.session.get(Association, number) if number is not None else None
     if association is None:
         raise ValidationFailed({"association_id": _l("请选择行业协会。")})
     if not in_jurisdiction(association.region_code, complaint.region_code):

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry.query import parse_int
 from registry.audit.services import changed_fields, record, snapshot
 from registry.auth.models import Role
 from registry.auth.policy import Action, PermissionDenied, can, in_jurisdiction, require
@@ -282,10 +283,9 @@ def clean_rubric(values: dict, criteria: Iterable[CriterionInput]) -> tuple[dict
     first_cycle = None
     raw_cycle = str(values.get("first_cycle") or "").strip()
     if raw_cycle:
-        if not raw_cycle.isdigit() or not 2000 <= int(raw_cycle) <= 2100:
+        first_cycle = parse_int(raw_cycle, low=2000, high=2100)
+        if first_cycle is None:
             errors["first_cycle"] = _l("请填写 2000 到 2100 之间的年份。")
-        else:
-            first_cycle = int(raw_cycle)
     rows = _clean_criteria(criteria, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -544,12 +544,12 @@ def _common_jurisdiction(actor, association: Association) -> str:
 # --- the evaluation workflow ------------------------------------------------------------------
 
 def _clean_cycle(cycle: Any) -> int:
-    text = str(cycle or "").strip()
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+    year = parse_int(cycle, low=2000, high=2100)
+    if year is None:
         raise ValidationFailed({"cycle": _l("请填写 2000 到 2100 之间的年份。")})
-    if int(text) > date.today().year:
+    if year > date.today().year:
         raise ValidationFailed({"cycle": _l("评估周期不能晚于今年。")})
-    return int(text)
+    return year
 
 
 def open_evaluation(actor, organisation_id: int, cycle: Any,

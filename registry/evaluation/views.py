@@ -23,7 +23,7 @@ from registry.evaluation.forms import (
 )
 from registry.evaluation.models import EvaluationState, Grade
 from registry.extensions import db
-from registry.query import int_arg
+from registry.query import int_arg, parse_int
 from registry.regions.models import Region, RegionLevel
 from registry.text import MAX_YEAR, MIN_YEAR
 from registry.validation import ValidationFailed
@@ -218,17 +218,17 @@ def index():
 def open_evaluation():
     """Start a draft evaluation of one organisation for a cycle."""
     form = OpenEvaluationForm()
-    organisation_id = int(form.organisation_id.data) if (form.organisation_id.data or "").isdigit() else 0
+    organisation_id = parse_int(form.organisation_id.data) or 0
     try:
         evaluation = services.open_evaluation(
             current_user, organisation_id, form.cycle.data,
-            association_id=int(form.association_id.data) if (form.association_id.data or "").isdigit() else None,
-            rubric_id=int(form.rubric_id.data) if (form.rubric_id.data or "").isdigit() else None)
+            association_id=parse_int(form.association_id.data),
+            rubric_id=parse_int(form.rubric_id.data))
     except ValidationFailed as error:
-        cycle = int(form.cycle.data) if (form.cycle.data or "").strip().isdigit() else services.default_cycle()
+        cycle = parse_int(form.cycle.data, low=MIN_YEAR, high=MAX_YEAR) or services.default_cycle()
         return _list_page(cycle, 400, "；".join(error.errors.values()))
     except services.StateConflict as conflict:
-        cycle = int(form.cycle.data) if (form.cycle.data or "").strip().isdigit() else services.default_cycle()
+        cycle = parse_int(form.cycle.data, low=MIN_YEAR, high=MAX_YEAR) or services.default_cycle()
         return _list_page(cycle, 409, conflict.message)
     flash(_("已创建评估草稿，请逐项打分。"), "success")
     return redirect(url_for("evaluation.detail", evaluation_id=evaluation.id))

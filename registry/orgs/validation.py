@@ -86,9 +86,13 @@ def clean_website(value: Any) -> Optional[str]:
         return None
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname \
-            or " " in text or len(text) > 200:
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname  # raises for a malformed IPv6 literal ("http://[x")
+    except ValueError:
+        parts, hostname = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not hostname \
+            or "." not in hostname or " " in text or len(text) > 200:
         raise TextProblem(_l("请输入以 http:// 或 https:// 开头的网址。"))
     return text
 

@@ -13,6 +13,7 @@ from typing import Optional
 from flask_babel import gettext as _
 
 from registry import vocabulary
+from registry.query import parse_int
 from registry.validation import ValidationFailed
 
 MAX_QUERY_CHARS = 100
@@ -112,10 +113,11 @@ def _integer(args, name: str, default: int, low: int, high: int, errors: dict) -
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = parse_int(raw, low=low, high=high)
+    if number is None:
         errors[name] = _("应为 %(low)d 到 %(high)d 之间的整数。", low=low, high=high)
         return default
-    return int(raw)
+    return number
 
 
 def _text(args, errors: dict) -> str:
