@@ -130,8 +130,10 @@ def register_blueprints(app: Flask) -> None:
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
     from registry.api.auth import refuse_malformed_json
+    from registry.input_guard import refuse_unstorable_characters
 
     app.before_request(refuse_malformed_json)
+    app.before_request(refuse_unstorable_characters)  # after the JSON body is known to parse
 
 
 def register_errorhandlers(app: Flask) -> None:

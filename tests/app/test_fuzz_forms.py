@@ -96,11 +96,13 @@ def _names_a_field(response, fields) -> bool:
         error = (response.json or {}).get("error", {})
         return bool(error.get("fields")) or error.get("code") in {
             "malformed_json", "body_too_deep", "body_too_large", "invalid_request",
+            "invalid_characters",
             "invalid_file", "unsupported_media_type"}
     page = response.get_data(as_text=True)
     return any(f'id="{re.escape(name)}-error"' in page or f'{name}-error' in page
                for name in fields) or 'class="field-error' in page or "error-summary" in page \
-        or "import-problems" in page  # an import names the rows and columns of its file
+        or "import-problems" in page \
+        or ("error-page" in page and any(name in page for name in fields))
 
 
 def _check(route, response, before, ignored, fields, label):
