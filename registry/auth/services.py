@@ -90,29 +90,45 @@ def create_account(actor: Optional[User], *, email: str, password: str, role: Ro
     return user
 
 
-def sign_up_organisation(*, email: str, password: str, organisation_name: str, org_type: str,
-                         region_code: str) -> User:
-    """Self sign-up (机构账号注册): an ``org`` account and the draft organisation it owns."""
-    email = normalise_email(email)
+def _sign_up_values(email: str, password: str, organisation_name: str, org_type: str,
+                    region_code: str) -> tuple[dict, dict]:
+    """Every problem of a sign-up at once, and the cleaned values: (errors, cleaned)."""
+    email = normalise_email(email or "")
     errors: dict = {}
+    cleaned: dict = {"email": email, "org_type": org_type}
     try:
-        name = clean_name(organisation_name, max_length=120)
+        cleaned["name"] = clean_name(organisation_name, max_length=120)
     except TextProblem as problem:
         errors["organisation_name"] = problem.args[0]
     _check_email(email, errors)
-    problem = password_problem(password, email)
+    problem = password_problem(password or "", email)
     if problem:
         errors["password"] = problem
     if org_type not in vocabulary.ORGANISATION_TYPES:
         errors["org_type"] = _l("请选择机构类型。")
     try:
-        region_code = clean_region(region_code)
+        cleaned["region_code"] = clean_region(region_code)
     except TextProblem as problem:
         errors["region_code"] = problem.args[0]
-    if not region_code:
+    if not cleaned.get("region_code"):
         errors.setdefault("region_code", _l("请选择机构所在的区县。"))
+    return errors, cleaned
+
+
+def sign_up_problems(*, email: str, password: str, organisation_name: str, org_type: str,
+                     region_code: str) -> dict:
+    """What ``sign_up_organisation`` would refuse, by field (empty when nothing), so a form
+    that failed its own checks can still show every problem in one round."""
+    return _sign_up_values(email, password, organisation_name, org_type, region_code)[0]
+
+
+def sign_up_organisation(*, email: str, password: str, organisation_name: str, org_type: str,
+                         region_code: str) -> User:
+    """Self sign-up (机构账号注册): an ``org`` account and the draft organisation it owns."""
+    errors, cleaned = _sign_up_values(email, password, organisation_name, org_type, region_code)
     if errors:
         raise ValidationFailed(errors)
+    email, name, region_code = cleaned["email"], cleaned["name"], cleaned["region_code"]
     organisation = Organisation(name=name, org_type=org_type, region_code=region_code,
                                 status=OrganisationStatus.DRAFT)
     db.session.add(organisation)

@@ -81,13 +81,14 @@ def signup():
     form.fill_region_choices()
     if "refresh_regions" in request.form:  # no JavaScript: only update the region options
         return render_template("auth/signup.html", form=form)
+    if request.method != "POST":
+        return render_template("auth/signup.html", form=form)
+    values = dict(email=form.email.data or "", password=form.password.data or "",
+                  organisation_name=form.organisation_name.data or "",
+                  org_type=form.org_type.data or "", region_code=form.chosen_region())
     if form.validate_on_submit():
         try:
-            user = services.sign_up_organisation(
-                email=form.email.data, password=form.password.data,
-                organisation_name=form.organisation_name.data, org_type=form.org_type.data,
-                region_code=form.chosen_region(),
-            )
+            user = services.sign_up_organisation(**values)
         except ValidationFailed as error:
             show_errors(form, error, {"region_code": "county"})
         else:
@@ -95,7 +96,14 @@ def signup():
             login_user(user)
             flash(_("账号已创建。请继续完善机构登记信息并提交审核。"), "success")
             return redirect(url_for("orgs.mine"))
-    return render_template("auth/signup.html", form=form)
+    else:
+        # Every problem in one round: the service's checks too, beside the fields the form's
+        # own checks left without a message.
+        aliases = {"region_code": "county"}
+        problems = {name: message for name, message in services.sign_up_problems(**values).items()
+                    if not getattr(form, aliases.get(name, name)).errors}
+        show_errors(form, ValidationFailed(problems), aliases)
+    return render_template("auth/signup.html", form=form), 400
 
 
 @bp.route("/account")

@@ -78,7 +78,7 @@ def test_signup_keeps_what_was_typed_and_shows_errors_beside_fields(client, regi
         "email": "staff@xinhai.cn", "password": "1234567890", "confirm": "1234567890",
     })
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'value="烟台市心海心理咨询有限公司"' in text and 'value="staff@xinhai.cn"' in text
     assert "请选择机构所在的区县" in text and "这个密码太常见" in text
     assert '<option selected value="370600">' in text or 'value="370600" selected' in text
