@@ -33,12 +33,26 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.config.update(load_settings(config))
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXY_HOPS`` reverse proxies, take the client's address, scheme, host
+    and path prefix from their ``X-Forwarded-*`` headers (Werkzeug's ``ProxyFix``), so
+    per-address limits count each client apart and absolute URLs are the public ones. With 0
+    (the default) the headers are ignored: a client cannot forge its address."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
 
 
 def select_locale() -> str:

@@ -57,6 +57,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     FORCE_HTTPS = False
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host/-Port/
+    # -Prefix (nginx on the same host: 1). 0 trusts none: a client could forge them.
+    TRUSTED_PROXY_HOPS = 0
+    # The scheme of absolute URLs made outside a request (commands, e-mails); inside one, the
+    # request's (the proxy's X-Forwarded-Proto when trusted).
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     # werkzeug's scrypt (N=2^15): ~0.15 s a check by design, which is what slows guessing.
     PASSWORD_HASH_METHOD = "scrypt"
     # Who verifies qualifications: regulators; add "assessor" where the regulator delegates.
@@ -99,6 +105,7 @@ class Config:
             ),
             "SECRET_KEY": cls.secret_key,
             "PII_KEY": cls.pii_key,
+            "TRUSTED_PROXY_HOPS": cls.trusted_proxy_hops,
         }
         for key, read in readers.items():
             if key not in overrides:
@@ -119,6 +126,14 @@ class Config:
                 return "postgresql+psycopg://" + url[len(prefix):]
         return url
 
+    @staticmethod
+    def trusted_proxy_hops() -> int:
+        """``TRUSTED_PROXY_HOPS``: a whole number from 0 (the default) to 5."""
+        raw = os.environ.get("TRUSTED_PROXY_HOPS", "0").strip() or "0"
+        if not raw.isascii() or not raw.isdigit() or int(raw) > 5:
+            raise ConfigError(f"TRUSTED_PROXY_HOPS must be a whole number from 0 to 5, not {raw!r}.")
+        return int(raw)
+
     @classmethod
     def secret_key(cls) -> str:
         """``SECRET_KEY`` from the environment, else one generated once into instance/."""
@@ -136,6 +151,7 @@ class ProductionConfig(Config):
     """Production: secrets must come from the environment, cookies are secure."""
 
     ENV_NAME = "production"
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     FORCE_HTTPS = True
