@@ -163,8 +163,20 @@ def verify_chain(expected_head: Optional[str] = None, batch: int = 1000,
             progress(len(events))
         db.session.expunge_all()
     if expected_head is not None and not _exists(expected_head):
-        return ChainReport(checked, previous, None, "expected head not found: events were removed")
+        return ChainReport(checked, previous, None, head_mismatch(expected_head, previous))
     return ChainReport(checked, previous)
+
+
+def head_mismatch(expected_head: str, head: Optional[str]) -> str:
+    """Why a chain that is consistent in itself fails against a head recorded earlier.
+
+    The recorded head is in no event, so the log is not the one it ended: events were removed
+    since, or edited and every later hash recomputed (which keeps the links consistent). The
+    chain alone cannot tell which; the message must not guess.
+    """
+    return (f"the expected head {expected_head} is not in the log (its head is now "
+            f"{head or '(empty)'}): events were removed, edited or re-hashed after that head "
+            "was recorded")
 
 
 def _problem(event: AuditEvent, previous: Optional[str]) -> Optional[str]:

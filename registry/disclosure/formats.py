@@ -5,11 +5,11 @@ keeps rows in a temporary file rather than in memory, and is sent once the file 
 CSV and XLSX have one header row of column labels (the open-data page lists each label's key,
 the key JSON uses). Every file states when it was generated: CSV and XLSX in the file name and
 the ``X-Generated-At`` header (an extra first row would break importers), XLSX also on its
-"about" sheet, JSON in ``generated_at``.
+"about" sheet, JSON in ``generated_at``. CSV and XLSX cells go through
+``registry.spreadsheets``, so no value typed into the register runs as a formula.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from registry.disclosure.datasets import Dataset
+from registry.spreadsheets import append_xlsx_row, csv_writer, write_csv_row
 
 BOM = "\ufeff"
 LIST_SEPARATOR = "；"
@@ -38,11 +39,11 @@ def cell(value) -> object:
 def csv_chunks(dataset: Dataset, rows: Iterable[dict]) -> Iterator[str]:
     """The CSV text in chunks: BOM, one header row of column labels, then the rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     buffer.write(BOM)
-    writer.writerow([str(column.label) for column in dataset.columns])
+    write_csv_row(writer, [str(column.label) for column in dataset.columns])
     for count, row in enumerate(rows, start=1):
-        writer.writerow([cell(row.get(column.key)) for column in dataset.columns])
+        write_csv_row(writer, [cell(row.get(column.key)) for column in dataset.columns])
         if count % FLUSH_EVERY == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -66,13 +67,13 @@ def xlsx_file(dataset: Dataset, rows: Iterable[dict], generated_at: datetime):
     """A temporary file holding the workbook, positioned at its start (the caller closes it)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=dataset.name[:31])
-    sheet.append([str(column.label) for column in dataset.columns])
+    append_xlsx_row(sheet, [str(column.label) for column in dataset.columns])
     for row in rows:
-        sheet.append([cell(row.get(column.key)) for column in dataset.columns])
+        append_xlsx_row(sheet, [cell(row.get(column.key)) for column in dataset.columns])
     about = workbook.create_sheet(title="about")
-    about.append([_("数据集"), str(dataset.title)])
-    about.append([_("说明"), str(dataset.description)])
-    about.append([_("生成时间"), generated_at.isoformat(timespec="seconds")])
+    append_xlsx_row(about, [_("数据集"), str(dataset.title)])
+    append_xlsx_row(about, [_("说明"), str(dataset.description)])
+    append_xlsx_row(about, [_("生成时间"), generated_at.isoformat(timespec="seconds")])
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

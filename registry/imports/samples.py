@@ -7,12 +7,12 @@ sample printed in the national standard GB 11643-1999, and its USCC the one in G
 """
 from __future__ import annotations
 
-import csv
 import io
 
 from flask_babel import gettext as _
 
 from registry.imports.layouts import Column, Layout
+from registry.spreadsheets import append_xlsx_row, csv_writer, write_csv_row
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,9 +21,9 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def template_csv(layout: Layout) -> bytes:
     """Header and example row, UTF-8 with a BOM and CRLF line ends (as Excel saves "CSV UTF-8")."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow([column.header for column in layout.columns])
-    writer.writerow([column.example for column in layout.columns])
+    writer = csv_writer(buffer)
+    write_csv_row(writer, [column.header for column in layout.columns])
+    write_csv_row(writer, [column.example for column in layout.columns])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -36,8 +36,8 @@ def template_xlsx(layout: Layout) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("导入数据")
-    sheet.append([column.header for column in layout.columns])
-    sheet.append([column.example or None for column in layout.columns])
+    append_xlsx_row(sheet, [column.header for column in layout.columns])
+    append_xlsx_row(sheet, [column.example or None for column in layout.columns])
     bold = Font(bold=True)
     for index, column in enumerate(layout.columns, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
@@ -47,12 +47,12 @@ def template_xlsx(layout: Layout) -> bytes:
         sheet.cell(row=2, column=index).number_format = "@"
     sheet.freeze_panes = "A2"
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([_("列名"), _("必填"), _("也可写作"), _("说明"), _("可填写的值")])
+    append_xlsx_row(notes, [_("列名"), _("必填"), _("也可写作"), _("说明"), _("可填写的值")])
     for column in layout.columns:
-        notes.append([column.header, _("是") if column.required else "", "、".join(column.names[1:]),
-                      str(column.note), choices_text(column)])
+        append_xlsx_row(notes, [column.header, _("是") if column.required else "",
+                                "、".join(column.names[1:]), str(column.note), choices_text(column)])
     notes.append([])
-    notes.append([_("只读取第一个工作表；第一行为列名。示例行请删除或替换后再导入。")])
+    append_xlsx_row(notes, [_("只读取第一个工作表；第一行为列名。示例行请删除或替换后再导入。")])
     for letter, width in zip("ABCDE", (22, 6, 30, 60, 60)):
         notes.column_dimensions[letter].width = width
     for cell in notes[1]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import record, verify_chain
+from registry.audit.services import compute_hash, record, verify_chain
 from registry.extensions import db
 
 
@@ -78,3 +78,37 @@ def test_verify_command(runner, app):
 def test_empty_log_verifies(runner):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "0 events" in result.output
+
+
+def test_rewritten_chain_is_reported_as_not_matching_the_recorded_head(runner, app):
+    events = _events()
+    head = events[-1].hash
+    # An insider edits an event and recomputes every hash from there on: each link is
+    # consistent again, and only the head recorded elsewhere shows it.
+    db.session.execute(sa.text("UPDATE audit_events SET after = :a WHERE id = :id"),
+                       {"a": '{"name": "篡改"}', "id": events[2].id})
+    db.session.commit()
+    previous = None
+    for event in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)):
+        event.prev_hash = previous
+        event.hash = previous = compute_hash(event)
+    db.session.commit()
+    assert verify_chain().ok
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify", "--expect-head", head])
+    assert result.exit_code == 1
+    assert "does NOT MATCH the expected head" in result.output
+    expected = f"the expected head {head} is not in the log (its head is now {previous})"
+    assert expected in result.output
+    assert "events were removed, edited or re-hashed after that head was recorded" in result.output
+    assert "BROKEN" not in result.output and "5 events in the log are consistent" in result.output
+
+
+def test_removed_newest_events_name_the_recorded_head(runner, app):
+    events = _events()
+    head = events[-1].hash
+    db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id == events[-1].id))
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify", "--expect-head", head])
+    assert result.exit_code == 1 and "removed, edited or re-hashed" in result.output
+    assert runner.invoke(args=["audit", "verify", "--expect-head", events[-2].hash]).exit_code == 0
