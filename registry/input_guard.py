@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from flask import make_response, render_template, request
+from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 
 from registry.api.errors import api_error
@@ -42,7 +42,10 @@ def _inputs() -> Iterator[tuple[str, str]]:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype == "application/json":
             yield from _json_strings(request.get_json(silent=True), "")
-        elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
+                and (request.content_length or 0) <= (current_app.config["MAX_CONTENT_LENGTH"] or 0):
+            # A larger body is left unread here: a view that accepts more (the imports) sets
+            # its own limit before the form is parsed; every other view answers 413.
             for name, value in request.form.items(multi=True):
                 yield name, name
                 yield name, value

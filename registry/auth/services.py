@@ -69,7 +69,7 @@ def create_account(actor: Optional[User], *, email: str, password: str, role: Ro
     email = normalise_email(email)
     errors: dict = {}
     _check_email(email, errors)
-    problem = password_problem(password, email)
+    problem = password_problem(password, email, [display_name])
     if problem:
         errors["password"] = problem
     _check_links(role, region_code, association_id, organisation_id, errors)
@@ -101,7 +101,7 @@ def _sign_up_values(email: str, password: str, organisation_name: str, org_type:
     except TextProblem as problem:
         errors["organisation_name"] = problem.args[0]
     _check_email(email, errors)
-    problem = password_problem(password or "", email)
+    problem = password_problem(password or "", email, [organisation_name])
     if problem:
         errors["password"] = problem
     if org_type not in vocabulary.ORGANISATION_TYPES:
@@ -166,7 +166,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     errors: dict = {}
     if not password_matches(user.password_hash, current_password):
         errors["current_password"] = _l("当前密码不正确。")
-    problem = password_problem(new_password, user.email)
+    problem = password_problem(new_password, user.email, [
+        user.display_name, user.organisation.name if user.organisation is not None else None])
     if problem:
         errors["new_password"] = problem
     elif current_password == new_password:
