@@ -94,15 +94,24 @@ def register_extensions(app: Flask) -> None:
         referrer_policy="strict-origin-when-cross-origin",
     )
 
+    from flask import session
+
     from registry.auth.models import User
+    from registry.auth.sessions import forget, session_is_live
 
     @login_manager.user_loader
     def load_user(session_id: str):
+        """The account of a live server-side session (registry/auth/sessions.py), else None:
+        a cookie copied before logout, revocation or expiry opens nothing."""
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.session_version == int(version) else None
+        if user is None or user.session_version != int(version) \
+                or not session_is_live(session, user.id):
+            forget(session)
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

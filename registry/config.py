@@ -31,6 +31,20 @@ def _persistent_secret(name: str, factory) -> str:
     return value
 
 
+def _positive_int(name: str, default: int) -> int:
+    """The whole number in the environment variable ``name`` (``default`` when unset)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1.")
+    return value
+
+
 def _fernet_key() -> str:
     from cryptography.fernet import Fernet
 
@@ -106,6 +120,10 @@ class Config:
             "SECRET_KEY": cls.secret_key,
             "PII_KEY": cls.pii_key,
             "TRUSTED_PROXY_HOPS": cls.trusted_proxy_hops,
+            # Login sessions (ASVS 3.3): refused after this long without a request, and this
+            # long after login whatever happens.
+            "SESSION_IDLE_MINUTES": lambda: _positive_int("SESSION_IDLE_MINUTES", 30),
+            "SESSION_MAX_HOURS": lambda: _positive_int("SESSION_MAX_HOURS", 12),
         }
         for key, read in readers.items():
             if key not in overrides:

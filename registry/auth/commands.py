@@ -1,4 +1,5 @@
-"""``flask users create``: bootstrap accounts from a script (the password from standard input)."""
+"""``flask users create``: bootstrap accounts from a script (the password from standard input);
+``flask users prune-sessions``: forget login sessions that ended long ago."""
 from __future__ import annotations
 
 import sys
@@ -38,3 +39,14 @@ def create_command(email, role, region_code, association_id, organisation_id, di
             click.echo(f"{field}: {message}", err=True)
         raise SystemExit(1)
     click.echo(f"Created account {user.id} ({user.email}, {user.role.value}).")
+
+
+@users_cli.command("prune-sessions")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0),
+              help="Keep sessions that ended (or expired) fewer than this many days ago.")
+def prune_sessions_command(days: int) -> None:
+    """Delete the rows of login sessions that ended or expired long ago."""
+    from registry.auth.sessions import prune_sessions
+
+    deleted = prune_sessions(days)
+    click.echo(f"Deleted {deleted} login session(s) ended or expired over {days} day(s) ago.")

@@ -89,3 +89,47 @@ class ApiToken(db.Model):
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     user = relationship("User")
+
+
+class SessionEndReason(enum.Enum):
+    """Why a login session was ended before it expired."""
+
+    LOGOUT = "logout"
+    PASSWORD_CHANGE = "password_change"
+    DEACTIVATION = "deactivation"
+    ENDED_BY_ADMIN = "ended_by_admin"
+    SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere"
+
+
+class LoginSession(db.Model):
+    """One login (a browser's session), kept on the server so that it can be revoked.
+
+    Flask's cookie session is self-contained: a copy of the cookie taken before logout would
+    otherwise keep working. The cookie carries a random key; only its SHA-256 digest is stored
+    here, and every request's user loader checks that the row exists, has not ended and is
+    younger than ``SESSION_MAX_HOURS``. Revocation is an update of ``ended_at``.
+
+    A table rather than Flask-Session: it behaves the same on SQLite and PostgreSQL, needs no
+    extra service (Redis holds only rate-limit counters, which may be lost), and ending every
+    session of an account is one UPDATE in the transaction that changes the account.
+
+    Idle time is not kept here but in the signed cookie (see ``registry/auth/sessions.py``),
+    so a page view never writes to the database.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("(ended_at IS NULL) = (ended_reason IS NULL)", name="ended_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    key_digest: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    ended_reason: Mapped[Optional[SessionEndReason]] = mapped_column(
+        enum_column(SessionEndReason, "session_end_reason"))
+    # What the browser said it was (truncated), so that a person can tell sessions apart.
+    user_agent: Mapped[Optional[str]] = mapped_column(sa.String(120))
+
+    user = relationship("User")

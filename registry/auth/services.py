@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 
 from registry import vocabulary
 from registry.audit.services import record, snapshot
-from registry.auth.models import ApiToken, Role, User
+from registry.auth.models import ApiToken, Role, SessionEndReason, User
 from registry.auth.passwords import dummy_hash, hash_password, password_matches, password_problem
 from registry.auth.policy import Action, require
+from registry.auth.sessions import begin_session, end_sessions
 from registry.database import utcnow
 from registry.evaluation.models import Association
 from registry.extensions import db
@@ -146,22 +147,51 @@ def sign_up_organisation(*, email: str, password: str, organisation_name: str, o
     return user
 
 
-def authenticate(email: str, password: str) -> Optional[User]:
-    """The active account with these credentials, or None (whatever was wrong)."""
+def _check_credentials(email: str, password: str) -> Optional[User]:
+    """The active account with these credentials, or None (taking as long either way)."""
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None:
         password_matches(dummy_hash(), password)
         return None
     if not password_matches(user.password_hash, password) or not user.active:
         return None
+    return user
+
+
+def _record_login(user: User) -> None:
     user.last_login_at = utcnow()
     record("account.login", "user", user.id, actor=user, region_code=user.region_code)
+
+
+def authenticate(email: str, password: str) -> Optional[User]:
+    """The active account with these credentials, or None (whatever was wrong).
+
+    Opens no session: the web login uses ``log_in``."""
+    user = _check_credentials(email, password)
+    if user is None:
+        return None
+    _record_login(user)
     db.session.commit()
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change one's own password; every other session of the account ends."""
+def log_in(email: str, password: str,
+           user_agent: Optional[str] = None) -> Optional[tuple[User, str]]:
+    """Check the credentials and open a server-side session: the account and the session's
+    raw key (for the cookie only), or None whatever was wrong."""
+    user = _check_credentials(email, password)
+    if user is None:
+        return None
+    _record_login(user)
+    raw_key = begin_session(user, user_agent)
+    db.session.commit()
+    return user, raw_key
+
+
+def change_password(user: User, current_password: str, new_password: str,
+                    keep_session_key: Optional[str] = None) -> None:
+    """Change one's own password; every other session of the account ends (all of them but
+    the one whose raw key is ``keep_session_key``)."""
     require(user, Action.OWN_ACCOUNT, user)
     errors: dict = {}
     if not password_matches(user.password_hash, current_password):
@@ -176,6 +206,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ValidationFailed(errors)
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+    end_sessions(user.id, SessionEndReason.PASSWORD_CHANGE, keep_raw_key=keep_session_key)
     record("account.password_change", "user", user.id, actor=user, region_code=user.region_code)
     db.session.commit()
 
@@ -189,6 +220,8 @@ def set_account_active(actor: User, user_id: int, active: bool) -> User:
     before = snapshot(user, ("active",))
     user.active = active
     user.session_version += 1
+    if not active:
+        end_sessions(user.id, SessionEndReason.DEACTIVATION)
     record("account.activate" if active else "account.deactivate", "user", user.id, actor=actor,
            before=before, after=snapshot(user, ("active",)), region_code=user.region_code)
     db.session.commit()

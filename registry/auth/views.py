@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from registry.auth import services
+from registry.auth import services, sessions
 from registry.auth.forms import AccountForm, LoginForm, PasswordChangeForm, SignupForm, TokenForm
 from registry.auth.models import Role
 from registry.auth.policy import Action, PermissionDenied, can
@@ -53,10 +53,13 @@ def login():
         return redirect(url_for("auth.account"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        opened = services.log_in(form.email.data, form.password.data,
+                                 request.headers.get("User-Agent"))
+        if opened is not None:
+            user, raw_key = opened
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
+            sessions.remember(session, raw_key)
             return redirect(safe_next(request.args.get("next")) or url_for("auth.account"))
         # The same message whether the email exists or not.
         form.form_errors.append(_("邮箱或密码不正确。"))
@@ -66,7 +69,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out: this session ends on the server too, so a copy of its cookie opens nothing."""
+    sessions.log_out(current_user, session.get(sessions.SESSION_KEY))
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "success")
@@ -92,8 +96,10 @@ def signup():
         except ValidationFailed as error:
             show_errors(form, error, {"region_code": "county"})
         else:
+            raw_key = sessions.start_session(user, request.headers.get("User-Agent"))
             session.clear()
             login_user(user)
+            sessions.remember(session, raw_key)
             flash(_("账号已创建。请继续完善机构登记信息并提交审核。"), "success")
             return redirect(url_for("orgs.mine"))
     else:
@@ -106,12 +112,21 @@ def signup():
     return render_template("auth/signup.html", form=form), 400
 
 
+def _account_page(status: int = 200, **forms):
+    """One's account page with its forms (``forms`` replaces the empty ones)."""
+    context = {"password_form": PasswordChangeForm(), "token_form": TokenForm(),
+               "tokens": services.list_tokens(current_user),
+               "login_sessions": sessions.live_sessions(current_user,
+                                                        session.get(sessions.SESSION_KEY))}
+    context.update(forms)
+    return render_template("auth/account.html", **context), status
+
+
 @bp.route("/account")
 @login_required
 def account():
-    """One's own account: role, jurisdiction, password, tokens."""
-    return render_template("auth/account.html", password_form=PasswordChangeForm(),
-                           token_form=TokenForm(), tokens=services.list_tokens(current_user))
+    """One's own account: role, jurisdiction, password, tokens, open sessions."""
+    return _account_page()
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -121,7 +136,9 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, form.current_password.data,
+                                     form.new_password.data,
+                                     keep_session_key=session.get(sessions.SESSION_KEY))
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -129,8 +146,16 @@ def change_password():
             login_user(current_user._get_current_object())
             flash(_("密码已修改。"), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", password_form=form, token_form=TokenForm(),
-                           tokens=services.list_tokens(current_user)), 400
+    return _account_page(400, password_form=form)
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """Sign out everywhere else: every other session of one's account ends."""
+    ended = sessions.end_other_sessions(current_user, session.get(sessions.SESSION_KEY))
+    flash(_("已退出其他 %(count)d 个登录会话。", count=ended), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -148,9 +173,8 @@ def create_token():
             status = 400
     else:
         status = 400
-    return render_template("auth/account.html", password_form=PasswordChangeForm(),
-                           token_form=TokenForm(formdata=None) if new_token else form,
-                           tokens=services.list_tokens(current_user), new_token=new_token), status
+    return _account_page(status, token_form=TokenForm(formdata=None) if new_token else form,
+                         new_token=new_token)
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -214,6 +238,18 @@ def set_active(user_id: int, change: str):
     except ValidationFailed as error:
         for message in error.errors.values():
             flash(message, "error")
+    return redirect(url_for("auth.accounts"))
+
+
+@bp.route("/admin/accounts/<int:user_id>/sessions/end", methods=["POST"])
+@login_required
+def end_sessions(user_id: int):
+    """End every session of an account (its API tokens keep working)."""
+    try:
+        ended = sessions.end_all_sessions(current_user, user_id)
+    except LookupError:
+        abort(404)
+    flash(_("已结束该账号的 %(count)d 个登录会话。", count=ended), "success")
     return redirect(url_for("auth.accounts"))
 
 

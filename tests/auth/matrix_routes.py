@@ -17,6 +17,7 @@ ROUTES = [
     Route("auth.change_password", "POST", lambda w: "/account/password", LOGGED_IN,
           data=lambda w: {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
                           "confirm": NEW_PASSWORD}),
+    Route("auth.end_other_sessions", "POST", lambda w: "/account/sessions/end-others", LOGGED_IN),
     Route("auth.create_token", "POST", lambda w: "/account/tokens", LOGGED_IN,
           data=lambda w: {"name": "脚本"}),
     Route("auth.revoke_token", "POST",
@@ -26,4 +27,7 @@ ROUTES = [
                           "password": NEW_PASSWORD}),
     Route("auth.set_active", "POST",
           lambda w: f"/admin/accounts/{w.accounts['regulator_outside'].id}/deactivate", ADMIN),
+    # A regulator (of 绵阳) ending sessions of another region's regulator is refused too.
+    Route("auth.end_sessions", "POST",
+          lambda w: f"/admin/accounts/{w.accounts['regulator_inside'].id}/sessions/end", ADMIN),
 ]
