@@ -2,16 +2,21 @@
 throw-away certificate, folders under tmp_path), and says what the application needs."""
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shutil
+import socket
+import ssl
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from registry.config import Config
+from tests.deploy.conftest import Gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "registry.conf"
@@ -99,3 +104,109 @@ def test_site_matches_the_application(app):
     assert "$request_uri" not in log_format and "$args" not in log_format
     assert "$request " not in log_format and "$http_referer" not in log_format
     assert (ROOT / "static").is_dir()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _request(port: int, method: str, path: str, headers: dict | None = None, body=None,
+             tls: bool = False):
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=30,
+                                                 context=context)
+    else:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body,
+                           headers={"Host": "registry.example.cn", **(headers or {})})
+        response = connection.getresponse()
+        headers: dict[str, str] = {}
+        for name, value in response.getheaders():  # repeated headers joined, as RFC 9110 says
+            headers[name.lower()] = f"{headers[name.lower()]}, {value}" \
+                if name.lower() in headers else value
+        return response.status, headers, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def nginx_in_front(seeded, tmp_path):
+    """nginx with the filled-in site on two free ports, gunicorn (shipped settings) behind."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (make browser-deps installs it)")
+    server = Gunicorn(tmp_path / "gunicorn", seeded.config["SQLALCHEMY_DATABASE_URI"],
+                      seeded.config["SEARCH_INDEX_DIR"], GUNICORN_WORKERS="1")
+    http_port, https_port = _free_port(), _free_port()
+    wrapper = filled_in(tmp_path)
+    site = tmp_path / "registry.conf"
+    text = site.read_text(encoding="utf-8")
+    for old, new in (("server 127.0.0.1:8000;", f"server 127.0.0.1:{server.port};"),
+                     ("    listen 80;", f"    listen 127.0.0.1:{http_port};"),
+                     ("    listen 443 ssl http2;", f"    listen 127.0.0.1:{https_port} ssl http2;")):
+        assert old in text
+        text = text.replace(old, new)
+    text = re.sub(r"^    listen \[::\].*\n", "", text, flags=re.M)  # no IPv6 needed here
+    site.write_text(text, encoding="utf-8")
+    if os.geteuid() == 0:  # tmp_path is private to this user: workers must run as it
+        wrapper.write_text("user root;\n" + wrapper.read_text(encoding="utf-8"))
+    nginx = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(wrapper), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _request(http_port, "GET", "/healthz")
+                break
+            except OSError:
+                if nginx.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(nginx.stderr.read().decode())
+                time.sleep(0.1)
+        yield {"http": http_port, "https": https_port, "logs": tmp_path / "logs"}
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=30)
+        nginx.stderr.close()
+        server.stop()
+
+
+def test_nginx_in_front_of_gunicorn(nginx_in_front):
+    plain, secure = nginx_in_front["http"], nginx_in_front["https"]
+    # Plain HTTP moves to HTTPS, except the load balancer's probe.
+    status, headers, _ = _request(plain, "GET", "/search?q=a")
+    assert status == 301 and headers["location"] == "https://registry.example.cn/search?q=a"
+    status, headers, body = _request(plain, "GET", "/healthz")
+    assert status == 200 and b'"status"' in body and headers["cache-control"] == "no-store"
+
+    # Static files come from nginx (no application headers such as the CSP), cached a week.
+    status, headers, body = _request(secure, "GET", "/static/css/site.css", tls=True)
+    assert status == 200 and body == (ROOT / "static" / "css" / "site.css").read_bytes()
+    assert "max-age=604800" in headers["cache-control"] and "public" in headers["cache-control"]
+    assert "content-security-policy" not in headers
+
+    # Pages reach the application as HTTPS (production redirects anything else) …
+    status, headers, body = _request(secure, "GET", "/search?q=%E5%BF%83%E6%B5%B7", tls=True)
+    assert status == 200 and "心理咨询中心".encode() in body
+    assert "content-security-policy" in headers  # the application's answer
+    assert headers["x-cache-status"] in {"MISS", "HIT", "EXPIRED", "REVALIDATED", "STALE",
+                                         "UPDATING"}
+    # … and the cache is passed by for anyone with a session cookie or a token.
+    for credentials in ({"Cookie": "session=abc"}, {"Authorization": "Bearer mhr_x"}):
+        status, headers, _ = _request(secure, "GET", "/search?q=x", credentials, tls=True)
+        assert status == 200 and headers["x-cache-status"] == "BYPASS"
+
+    # A body over the application's limit is refused by nginx, in JSON under /api/.
+    status, headers, body = _request(secure, "POST", "/api/v1/complaints",
+                                     {"Content-Type": "application/json"},
+                                     b"x" * (3 * 1024 * 1024), tls=True)
+    assert status == 413 and headers["content-type"].startswith("application/json")
+    assert b"request_entity_too_large" in body
+
+    # nginx's access log: paths, never the query string.
+    log = (nginx_in_front["logs"] / "registry.access.log").read_text(encoding="utf-8")
+    assert '"GET /search HTTP/1.1" 200' in log and "q=" not in log
