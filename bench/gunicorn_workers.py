@@ -193,18 +193,34 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="runs of every variant, in alternating order (load drifts)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("PII_KEY"):
         raise SystemExit("set DATABASE_URL, SEARCH_INDEX_DIR and PII_KEY (see the docstring)")
-    results = {name: run_variant(name, VARIANTS[name], args)
-               for name in args.variants.split(",")}
+    names = args.variants.split(",")
+    results: dict[str, list] = {name: [] for name in names}
+    load_before = os.getloadavg()
+    for number in range(args.rounds):
+        for name in names if number % 2 == 0 else reversed(names):
+            results[name].append({**run_variant(name, VARIANTS[name], args),
+                                  "round": number + 1, "load_average": os.getloadavg()})
+    summary = {name: {"median_requests_per_second": statistics.median(
+                          run["requests_per_second"] for run in runs),
+                      "median_p95_ms": statistics.median(run["overall"]["p95_ms"]
+                                                         for run in runs),
+                      "errors": sum(sum(run["errors"].values()) for run in runs)}
+               for name, runs in results.items()}
+    for name, figures in summary.items():
+        print(f"{name}: median {figures['median_requests_per_second']} req/s, "
+              f"p95 {figures['median_p95_ms']} ms")
     backend = os.environ["DATABASE_URL"].split(":", 1)[0]
     document = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_at_start": os.getloadavg()},
-        "database": backend, "clients": args.clients, "seconds_per_variant": args.seconds,
-        "variants": results,
+                    "load_average_at_start": load_before},
+        "database": backend, "clients": args.clients, "seconds_per_run": args.seconds,
+        "summary": summary, "runs": results,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -16,10 +16,13 @@ Every value can be changed from the environment (the systemd unit reads
 | GUNICORN_LOGLEVEL | error-log level | info |
 | REGISTRY_WARMUP | ``0`` skips the warm-up search after a worker starts | 1 |
 
-Why gthread: measured with bench/gunicorn_workers.py (figures in
-bench/results/gunicorn_workers.json), and because a gthread worker keeps telling the master it
-is alive while a thread streams a long download (an open-data XLSX of the whole country),
-where a sync worker would be killed after ``timeout`` seconds in the middle of it.
+Why gthread: measured with bench/gunicorn_workers.py (bench/results/gunicorn_workers.json),
+gthread carried as much as sync or a little more (the application is CPU-bound: the worker
+class changes little), and a gthread worker keeps telling the master it is alive while a
+thread streams a long download (an open-data XLSX of the whole country), where a sync worker
+would be killed after ``timeout`` seconds in the middle of it. Each worker holds its own open
+index and caches (about 300 MB at 5,000 organisations): where memory is short, fewer workers
+with more threads (GUNICORN_WORKERS=2 GUNICORN_THREADS=8) carried the same load.
 """
 from __future__ import annotations
 
