@@ -30,10 +30,10 @@ from typing import Optional
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, g, jsonify
 from sqlalchemy.pool import NullPool
 
-from registry.extensions import limiter, talisman
+from registry.extensions import limiter, login_manager, talisman
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -165,6 +165,9 @@ def check_search(index_dir: str) -> dict:
 def healthz():
     """This node's health as JSON; 503 when the database does not answer."""
     app = current_app._get_current_object()
+    # Whoever asks is nobody: a session cookie sent along is never looked up (the database
+    # may be what is down, and the answer is the same for everyone).
+    g._login_user = login_manager.anonymous_user()
     database = check_database(app)
     search = check_search(app.config["SEARCH_INDEX_DIR"])
     # How far the index is behind the database: the outbox rows not yet applied (unknown

@@ -129,6 +129,21 @@ def test_missing_sqlite_file_is_503_and_not_created(tmp_path):
     assert not path.exists()
 
 
+def test_a_session_cookie_is_not_looked_up(tmp_path):
+    from flask_login import current_user
+
+    unreachable = _other_app(tmp_path, f"sqlite:///{tmp_path / 'gone.sqlite3'}")
+    # A hook asking who is logged in, as response policies do (a cache policy, say).
+    unreachable.after_request(lambda response: current_user.is_authenticated and response
+                              or response)
+    client = unreachable.test_client()
+    with client.session_transaction() as session:  # a logged-in visitor's cookie
+        session["_user_id"] = "1:0"
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["status"] == "unavailable"
+    _assert_public(response, SECRET)
+
+
 def test_unopenable_sqlite_path_is_503(tmp_path):
     response = _other_app(tmp_path, "sqlite:////nonexistent-folder/registry.sqlite3") \
         .test_client().get("/healthz")
