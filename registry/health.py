@@ -106,17 +106,25 @@ def check_database(app: Flask) -> dict:
         with _probe_engine(app).connect() as connection:
             connection.execute(sa.text("SELECT 1"))
             latency = time.perf_counter() - started
-            pending, oldest = connection.execute(
-                sa.select(sa.func.count(), sa.func.min(SearchOutbox.created_at))
-                .where(SearchOutbox.processed_at.is_(None))).one()
+            try:
+                pending, oldest = connection.execute(
+                    sa.select(sa.func.count(), sa.func.min(SearchOutbox.created_at))
+                    .where(SearchOutbox.processed_at.is_(None))).one()
+            except sa.exc.DBAPIError as error:  # no schema yet (flask db upgrade not run)
+                log.warning("health check: the search outbox cannot be read (%s)",
+                            type(error.orig).__name__)
+                pending = oldest = None
             connection.rollback()
     except Exception as error:  # any driver's failure: refused, timed out, no such file, …
         log.warning("health check: the database did not answer (%s)", type(error).__name__)
         return {"reachable": False}
-    oldest = _utc(oldest)
-    lag = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
-    return {"reachable": True, "latency_ms": round(latency * 1000, 1),
-            "pending_changes": int(pending or 0), "lag_seconds": round(max(lag, 0.0), 1)}
+    answer = {"reachable": True, "latency_ms": round(latency * 1000, 1),
+              "pending_changes": None, "lag_seconds": None}
+    if pending is not None:
+        oldest = _utc(oldest)
+        lag = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
+        answer.update(pending_changes=int(pending), lag_seconds=round(max(lag, 0.0), 1))
+    return answer
 
 
 def _generation_built_at(generation: Path) -> Optional[datetime]:
@@ -143,7 +151,8 @@ def check_search(index_dir: str) -> dict:
     except OSError:
         generation = None
     if generation is None:
-        return {"mode": "limited", "generation": None, "age_seconds": None, "documents": None}
+        return {"mode": "limited", "generation": None, "built_at": None, "age_seconds": None,
+                "documents": None}
     answer = {"mode": "full", "generation": generation.name, "built_at": None,
               "age_seconds": None, "documents": {}}
     built = _generation_built_at(generation)
@@ -182,7 +191,9 @@ def healthz():
         status, code = "ok", 200
         if search["mode"] != "full":
             reasons.append("search_limited")
-        if search["lag_seconds"] > SEARCH_LAG_DEGRADED:
+        if search["pending_changes"] is None:
+            reasons.append("search_outbox_unreadable")
+        elif search["lag_seconds"] > SEARCH_LAG_DEGRADED:
             reasons.append("search_behind")
         if reasons:
             status = "degraded"

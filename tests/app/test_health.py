@@ -114,6 +114,19 @@ def test_damaged_index_is_limited(app, client, regions):
     assert body["search"]["generation"] == generation.name
 
 
+def test_database_without_the_schema_is_reachable_but_degraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "empty.sqlite3"
+    sqlite3.connect(path).close()  # a database, but flask db upgrade never ran
+    response = _other_app(tmp_path, f"sqlite:///{path}").test_client().get("/healthz")
+    assert response.status_code == 200
+    body = response.json
+    assert body["database"]["reachable"] is True
+    assert body["search"]["pending_changes"] is None
+    assert body["status"] == "degraded" and "search_outbox_unreadable" in body["reasons"]
+
+
 def test_missing_sqlite_file_is_503_and_not_created(tmp_path):
     path = tmp_path / "gone.sqlite3"
     unreachable = _other_app(tmp_path, f"sqlite:///{path}")
