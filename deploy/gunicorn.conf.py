@@ -51,7 +51,9 @@ threads = _int("GUNICORN_THREADS", 4)
 # streamed downloads, which a gthread worker serves without going silent.
 timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = 5  # nginx keeps upstream connections open (``keepalive`` in deploy/nginx)
+# nginx keeps upstream connections open (``keepalive`` in deploy/nginx) and closes them after
+# 4 s idle, before gunicorn would (a request sent on a closing connection fails).
+keepalive = 5
 # Workers are replaced now and then (any slow leak stays bounded); the jitter keeps them
 # from restarting all at once. Each new worker runs the warm-up search below first.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
