@@ -80,8 +80,9 @@ def test_site_passes_nginx_t(tmp_path):
             pytest.fail(f"{reason}; CI must check deploy/nginx", pytrace=False)
         pytest.skip(reason)
     wrapper = filled_in(tmp_path)
-    result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(wrapper)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [NGINX, "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(wrapper)],
+        capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
 
@@ -155,7 +156,8 @@ def nginx_in_front(seeded, tmp_path):
     site.write_text(text, encoding="utf-8")
     if os.geteuid() == 0:  # tmp_path is private to this user: workers must run as it
         wrapper.write_text("user root;\n" + wrapper.read_text(encoding="utf-8"))
-    nginx = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(wrapper), "-g", "daemon off;"],
+    nginx = subprocess.Popen([NGINX, "-e", "stderr", "-p", str(tmp_path), "-c", str(wrapper),
+                              "-g", "daemon off;"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
