@@ -96,7 +96,8 @@ def test_site_matches_the_application(app):
     assert f"proxy_cache_bypass $cookie_{cookie} $http_authorization;" in text
     assert f"proxy_no_cache $cookie_{cookie} $http_authorization;" in text
     assert "$cookie_lang" in text.split("proxy_cache_key", 1)[1].split(";", 1)[0]
-    assert not re.search(r"^\s*proxy_cache_valid", text, re.M)  # only what the application marks cacheable
+    # Only what the application marks cacheable is cached.
+    assert not re.search(r"^\s*proxy_cache_valid", text, re.M)
     for header in ("X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme",
                    "X-Forwarded-Host $host", 'X-Forwarded-Prefix ""'):
         assert text.count(f"proxy_set_header {header};") == 2  # HTTP (/healthz) and HTTPS
@@ -149,7 +150,8 @@ def nginx_in_front(seeded, tmp_path):
     text = site.read_text(encoding="utf-8")
     for old, new in (("server 127.0.0.1:8000;", f"server 127.0.0.1:{server.port};"),
                      ("    listen 80;", f"    listen 127.0.0.1:{http_port};"),
-                     ("    listen 443 ssl http2;", f"    listen 127.0.0.1:{https_port} ssl http2;")):
+                     ("    listen 443 ssl http2;",
+                      f"    listen 127.0.0.1:{https_port} ssl http2;")):
         assert old in text
         text = text.replace(old, new)
     text = re.sub(r"^    listen \[::\].*\n", "", text, flags=re.M)  # no IPv6 needed here
