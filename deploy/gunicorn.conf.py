@@ -5,7 +5,7 @@ Every value can be changed from the environment (the systemd unit reads
 
 | variable | meaning | default |
 |---|---|---|
-| GUNICORN_BIND | addresses, comma-separated (``unix:/run/registry/web.sock`` too) | 127.0.0.1:8000 |
+| GUNICORN_BIND | addresses, comma-separated (``unix:/run/registry/web.sock``) | 127.0.0.1:8000 |
 | GUNICORN_WORKERS | worker processes | 2 × the CPUs this process may use |
 | GUNICORN_WORKER_CLASS | ``gthread`` or ``sync`` | gthread |
 | GUNICORN_THREADS | threads per gthread worker | 4 |
