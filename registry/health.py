@@ -14,9 +14,10 @@ applied to the index) and for how long, and the application's version.
 * **503** ``"unavailable"``: the database does not answer. No page can be served.
 
 It never writes (no table, no index file, no session cookie), is never rate limited and is
-never cached (``Cache-Control: no-store``). The database is asked through an engine of its
-own without a pool (a fresh connection with short timeouts each time), so a stuck pool of
-the application cannot hang the check, and the check cannot use up the application's pool.
+never cached (``Cache-Control: private, no-store``: nobody keeps a copy, whoever asks). The
+database is asked through an engine of its own without a pool (a fresh connection with short
+timeouts each time), so a stuck pool of the application cannot hang the check, and the
+check cannot use up the application's pool.
 """
 from __future__ import annotations
 
@@ -208,7 +209,7 @@ def healthz():
     }
     response = jsonify(body)
     response.status_code = code
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -24,7 +24,7 @@ SECRET = "health-test-secret-key"
 def _assert_public(response, *secrets: str) -> None:
     """A JSON answer, not cached, no cookie, none of ``secrets`` nor a traceback in it."""
     assert response.mimetype == "application/json"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert "Set-Cookie" not in response.headers
     body = response.get_data(as_text=True)
     for secret in (*secrets, TEST_PII_KEY, "Traceback", "sqlalchemy", "psycopg"):

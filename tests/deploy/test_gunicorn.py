@@ -22,7 +22,7 @@ def test_boots_warms_up_answers_and_stops(seeded, tmp_path):
 
         status, headers, body = server.get("/healthz", PROXY)
         assert status == 200, body
-        assert headers["Cache-Control"] == "no-store"
+        assert headers["Cache-Control"] == "private, no-store"
         assert b'"status":"ok"' in body.replace(b" ", b"")
         assert b'"mode":"full"' in body.replace(b" ", b"")
 
@@ -48,7 +48,7 @@ def test_database_down_at_boot_workers_start_and_report_503(seeded, tmp_path):
     try:
         server.wait_for(r"warm-up search failed \(\w+\)")
         status, headers, body = server.get("/healthz")  # plain HTTP: a load balancer's probe
-        assert status == 503 and headers["Cache-Control"] == "no-store"
+        assert status == 503 and headers["Cache-Control"] == "private, no-store"
         assert b"unavailable" in body and b"pw-not-logged" not in body
         assert "pw-not-logged" not in server.text()
     finally:

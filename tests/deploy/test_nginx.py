@@ -185,7 +185,7 @@ def test_nginx_in_front_of_gunicorn(nginx_in_front):
     status, headers, _ = _request(plain, "GET", "/search?q=a")
     assert status == 301 and headers["location"] == "https://registry.example.cn/search?q=a"
     status, headers, body = _request(plain, "GET", "/healthz")
-    assert status == 200 and b'"status"' in body and headers["cache-control"] == "no-store"
+    assert status == 200 and b'"status"' in body and headers["cache-control"] == "private, no-store"
 
     # Static files come from nginx (no application headers such as the CSP), cached a week.
     status, headers, body = _request(secure, "GET", "/static/css/site.css", tls=True)
