@@ -50,10 +50,11 @@ run: demo
 test: install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# Debian's Chromium and CJK fonts for the browser tests (needs root; .ci/run calls it).
+# Debian's Chromium and CJK fonts for the browser tests, and nginx for the check of
+# deploy/nginx (needs root; .ci/run calls it).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nginx; \
 	fi
 
 clean:

@@ -150,6 +150,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(disclosure_bp)
     app.register_blueprint(api_docs_bp)
     app.register_blueprint(search_bp)
+    from registry.health import register as register_health
+
+    register_health(app)  # GET /healthz for load balancers
     # The API authenticates with bearer tokens only (never cookies), so CSRF does not apply.
     csrf.exempt(api_bp)
     from registry.api.auth import refuse_malformed_json

@@ -1,0 +1,1 @@
+"""The deployment kit in deploy/: gunicorn, nginx, systemd and the environment file."""
