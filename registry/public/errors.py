@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -18,12 +19,17 @@ MESSAGES = {
     413: _l("提交的内容过大。"),
     429: _l("请求过于频繁，请稍后再试。"),
     500: _l("服务器出现错误，请稍后再试。"),
+    503: _l("服务暂时不可用，请稍后再试。"),
 }
+# Seconds a client is asked to wait when the database cannot be reached (a restart or a
+# fail-over takes a few seconds; the pool reconnects by itself, ``pool_pre_ping``).
+DATABASE_RETRY_AFTER = 5
 GENERIC_MESSAGE = _l("请求未能完成。")
 # Pages with their own template; other codes use the generic one.
 OWN_TEMPLATES = (403, 404, 500)
 # Shown when even the error page cannot be rendered: no translation, no template.
 LAST_RESORT = "500 服务器出现错误，请稍后再试。 / Internal server error."
+LAST_RESORT_UNAVAILABLE = "503 服务暂时不可用，请稍后再试。 / Service unavailable."
 
 
 def register(app: Flask) -> None:
@@ -32,6 +38,7 @@ def register(app: Flask) -> None:
     # A service's "no such record" is a 404 page (JSON under /api/), whichever view raised it.
     app.register_error_handler(NotFound, lambda error: error_response(404))
     app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
 
 
 def is_api_request() -> bool:
@@ -80,3 +87,26 @@ def handle_server_error(error: InternalServerError):
     except Exception:
         current_app.logger.exception("the error page itself failed")
         return LAST_RESORT, 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def handle_database_unavailable(error: OperationalError):
+    """The database could not be reached or dropped the connection (a restart, a fail-over,
+    a full disk): 503 with ``Retry-After``, in the site's style, instead of a 500.
+
+    One log line names the error class only: the driver's message can carry the host, the
+    database and the user name of the connection.
+    """
+    current_app.logger.error("database unavailable (%s) on %s %s",
+                             type(getattr(error, "orig", None) or error).__name__,
+                             request.method, request.path)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool discards it
+        pass
+    headers = [("Retry-After", str(DATABASE_RETRY_AFTER))]
+    try:
+        return error_response(503, headers)
+    except Exception:  # the page needs the database too (the signed-in account, say)
+        current_app.logger.error("the 503 page itself failed")
+        return (LAST_RESORT_UNAVAILABLE, 503,
+                {"Content-Type": "text/plain; charset=utf-8", **dict(headers)})
