@@ -70,6 +70,11 @@ class Config:
     JSON_MAX_DEPTH = 32
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: every limit keeps applying, counted in each worker's memory (so a client
+    # gets up to workers × the limit) until Redis answers again; checked with a short timeout
+    # so that a Redis that does not answer cannot hold a request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     FORCE_HTTPS = False
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host/-Port/
     # -Prefix (nginx on the same host: 1). 0 trusts none: a client could forge them.
