@@ -252,13 +252,16 @@ def record(name: str, result: dict) -> Path:
 class Stack:
     """Private PostgreSQL + Redis + seeded corpus + gunicorn, torn down on exit."""
 
-    def __init__(self, base_port: int, organisations: int = 300, workers: int = 2):
+    def __init__(self, base_port: int, organisations: int = 300, workers: int = 2,
+                 index_filesystem_mb: int = 0):
         self.folder = Path(tempfile.mkdtemp(prefix="registry-fault-"))
         self.folder.chmod(0o755)  # the postgres user has to reach its cluster inside
         self.postgres = PrivatePostgres(self.folder / "pg", base_port)
         self.redis = PrivateRedis(base_port + 1)
         self.index_dir = self.folder / "search_index"
         self.organisations, self.workers = organisations, workers
+        # > 0: the index lives on a filesystem of its own this size (tmpfs), to be filled.
+        self.index_filesystem_mb = index_filesystem_mb
         self.web_port = base_port + 2
         self.env: dict[str, str] = {}
         self.web: Gunicorn | None = None
@@ -267,6 +270,10 @@ class Stack:
         self.postgres.start()
         self.redis.start()
         self.env = app_environment(self.postgres.url, self.redis.url, self.index_dir)
+        if self.index_filesystem_mb:
+            self.index_dir.mkdir()
+            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.index_filesystem_mb}m",
+                            "tmpfs", str(self.index_dir)], check=True)
         seed(self.env, self.organisations)
         self.web = Gunicorn(self.env, self.web_port, self.folder / "gunicorn.log", self.workers)
         self.web.start()

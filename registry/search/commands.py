@@ -20,8 +20,13 @@ search_cli = AppGroup("search", help="Search index: apply changes, rebuild, veri
               help="Seconds to wait for another process that is writing the index.")
 def sync_command(wait: float) -> None:
     """Apply pending changes (the outbox) to the index."""
-    report = sync(current_app.config["SEARCH_INDEX_DIR"], db.engine, wait=wait,
-                  inline_rebuild_limit=10**9)
+    try:
+        report = sync(current_app.config["SEARCH_INDEX_DIR"], db.engine, wait=wait,
+                      inline_rebuild_limit=10**9)
+    except OSError as error:  # a full or read-only disk: nothing is lost, the outbox keeps it
+        raise click.ClickException(
+            f"the index folder cannot be written ({error.strerror or error}); the pending "
+            "changes stay in the outbox and are applied by the next sync") from None
     if report.busy:
         raise click.ClickException("another process is writing the index; try again later")
     if report.rebuilt:
@@ -50,6 +55,10 @@ def rebuild_command(processes: int) -> None:
                          processes=processes)
     except RebuildFailed as error:
         raise click.ClickException(f"{error}; the index in use is unchanged") from None
+    except OSError as error:  # a full or read-only disk
+        raise click.ClickException(f"the index folder cannot be written "
+                                   f"({error.strerror or error}); the index in use is "
+                                   "unchanged") from None
     finally:
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)

@@ -141,8 +141,12 @@ def new_generation(root: Path) -> Path:
     """An empty generation folder with both indexes created (not yet in use)."""
     path = root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     path.mkdir()
-    for kind in KINDS:
-        index.create_in(str(path), schema(), indexname=kind)
+    try:
+        for kind in KINDS:
+            index.create_in(str(path), schema(), indexname=kind)
+    except BaseException:  # a full disk, say: leave no half-made generation behind
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     return path
 
 
