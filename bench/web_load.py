@@ -15,7 +15,8 @@ sanction list pages, API searches and details, and one open-data JSON file. Clos
 client sends its next request when the previous one has been answered.
 
 Writes throughput, p50/p95/p99 per route, errors and the workers' resident memory to
-``bench/results/web_load_<N>.json`` (``_nginx`` appended for the cached run).
+``bench/results/web_load_<N>.json`` (with ``--through-nginx`` also the same mix through the
+kit's nginx site, ``deploy/nginx/registry.conf``, over TLS with its cache).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import platform
 import random
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -191,13 +193,23 @@ class Recorder:
                     self.examples.append(f"{status} {path}")
 
 
+def connect(port: int, tls: bool) -> http.client.HTTPConnection:
+    if tls:  # nginx with the benchmark's throw-away certificate
+        return http.client.HTTPSConnection("127.0.0.1", port, timeout=30,
+                                           context=ssl._create_unverified_context())
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+
 def client(number: int, port: int, sequence: list[tuple], deadline: float, recorder: Recorder,
-           conditional: bool) -> None:
-    """One closed-loop client on a keep-alive connection, as a proxy would hold one."""
-    address = f"198.51.100.{number % 250 + 1}"
-    headers = {"X-Forwarded-For": address, "X-Forwarded-Proto": "https",
-               "Accept-Language": "zh-CN", "Connection": "keep-alive"}
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+           tls: bool) -> None:
+    """One closed-loop client on a keep-alive connection. Straight to gunicorn it plays the
+    trusted proxy (forwarded address and scheme); through nginx, nginx sets them."""
+    headers = {"Accept-Language": "zh-CN", "Connection": "keep-alive",
+               "Host": "registry.example.cn"}
+    if not tls:
+        headers.update({"X-Forwarded-For": f"198.51.100.{number % 250 + 1}",
+                        "X-Forwarded-Proto": "https"})
+    connection = connect(port, tls)
     position = number * 997 % len(sequence)
     while time.monotonic() < deadline:
         route, path = sequence[position % len(sequence)]
@@ -210,31 +222,31 @@ def client(number: int, port: int, sequence: list[tuple], deadline: float, recor
             status = response.status
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection = connect(port, tls)
         except (OSError, http.client.HTTPException):
             status = 599
             connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection = connect(port, tls)
         recorder.add(route, time.perf_counter() - started, status, path)
     connection.close()
 
 
 def drive(port: int, sequence: list[tuple], clients: int, seconds: float,
-          warmup: float) -> tuple[Recorder, float]:
+          warmup: float, tls: bool = False) -> tuple[Recorder, float]:
     """Warm up, then run ``clients`` clients for ``seconds``; the recorder and elapsed time."""
     if warmup:
-        run_clients(port, sequence, clients, warmup, Recorder())
+        run_clients(port, sequence, clients, warmup, Recorder(), tls)
     recorder = Recorder()
-    elapsed = run_clients(port, sequence, clients, seconds, recorder)
+    elapsed = run_clients(port, sequence, clients, seconds, recorder, tls)
     return recorder, elapsed
 
 
 def run_clients(port: int, sequence: list[tuple], clients: int, seconds: float,
-                recorder: Recorder) -> float:
+                recorder: Recorder, tls: bool) -> float:
     started = time.monotonic()
     deadline = started + seconds
     threads = [threading.Thread(target=client, daemon=True,
-                                args=(n, port, sequence, deadline, recorder, False))
+                                args=(n, port, sequence, deadline, recorder, tls))
                for n in range(clients)]
     for thread in threads:
         thread.start()
@@ -321,21 +333,69 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away self-signed certificate for the benchmark's nginx."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "registry.example.cn")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now.replace(year=now.year + 1))
+            .sign(key, hashes.SHA256()))
+    chain, private = folder / "fullchain.pem", folder / "privkey.pem"
+    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return chain, private
+
+
 def start_nginx(app_port: int, port: int, folder: Path) -> subprocess.Popen:
-    """nginx with the kit's caching rules in front of gunicorn (plain HTTP on 127.0.0.1)."""
-    site = (ROOT / "deploy" / "nginx" / "bench.conf").read_text("utf-8")
-    site = site.replace("@APP_PORT@", str(app_port)).replace("@PORT@", str(port)) \
-        .replace("@CACHE@", str(folder / "cache")).replace("@STATIC@", str(ROOT / "static"))
-    (folder / "cache").mkdir()
+    """The deployment kit's nginx site (TLS, cache) in front of gunicorn, on 127.0.0.1:port;
+    its placeholders filled in with a throw-away certificate and folders under ``folder``."""
+    chain, private = certificate(folder)
+    (folder / "logs").mkdir()
+    site = (ROOT / "deploy" / "nginx" / "registry.conf").read_text("utf-8")
+    for old, new in (("/etc/ssl/registry/CHANGE-ME-fullchain.pem", str(chain)),
+                     ("/etc/ssl/registry/CHANGE-ME-privkey.pem", str(private)),
+                     ("/srv/registry/app/static/", f"{ROOT / 'static'}/"),
+                     ("/var/cache/nginx/registry", str(folder / "cache")),
+                     ("/var/log/nginx/", f"{folder / 'logs'}/"),
+                     ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+                     ("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl;"),
+                     ("listen [::]:443 ssl http2;", ""),
+                     ("listen 80;", f"listen 127.0.0.1:{port + 1};"),
+                     ("listen [::]:80;", "")):
+        if old not in site:
+            raise RuntimeError(f"deploy/nginx/registry.conf no longer has {old!r}")
+        site = site.replace(old, new)
+    (folder / "registry.conf").write_text(site, "utf-8")
     config = folder / "nginx.conf"
+    # As root nginx would run its worker as "nobody", which cannot enter a temporary folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
     config.write_text(
-        "worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
-        "events { worker_connections 1024; }\nhttp {\naccess_log off;\n%s\n}\n"
-        % (folder, folder, site), "utf-8")
+        f"{user}worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/logs/error.log;\n"
+        f"events {{ worker_connections 1024; }}\n"
+        f"http {{\ninclude /etc/nginx/mime.types;\ninclude {folder}/registry.conf;\n}}\n",
+        "utf-8")
     process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(config),
                                 "-g", "daemon off;"], start_new_session=True)
-    wait_for(port)
-    return process
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            connection = connect(port, tls=True)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("nginx did not answer")
 
 
 def machine() -> dict:
@@ -379,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         workers = children_of(gunicorn.pid)
         report["uncached"] = {**summary(recorder, elapsed),
                               "worker_rss_mb": [rss_mb(pid) for pid in workers]}
-        write(report, args.organisations, "")
+        write(report, args.organisations)
         if args.through_nginx:
             if shutil.which("nginx") is None:
                 log("nginx is not installed (apt-get install nginx): skipping the cached run")
@@ -389,19 +449,21 @@ def main(argv: list[str] | None = None) -> int:
                     try:
                         log(f"{args.clients} clients for {args.seconds:.0f} s through nginx")
                         recorder, elapsed = drive(args.port + 1, sequence, args.clients,
-                                                  args.seconds, args.warmup)
+                                                  args.seconds, args.warmup, tls=True)
                         report["nginx_cached"] = summary(recorder, elapsed)
                     finally:
                         stop(nginx)
-                write(report, args.organisations, "")
+                        errors = Path(folder, "logs", "error.log").read_text("utf-8")
+                        report["nginx_error_log"] = errors.splitlines()[-5:]
+                write(report, args.organisations)
     finally:
         stop(gunicorn)
     return 0
 
 
-def write(report: dict, organisations: int, suffix: str) -> None:
+def write(report: dict, organisations: int) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"web_load_{organisations}{suffix}.json"
+    path = RESULTS / f"web_load_{organisations}.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
     for name in ("uncached", "nginx_cached"):
         if name in report:

@@ -12,7 +12,6 @@ Writes ``bench/results/fault_disk_full.json``.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 import urllib.parse
