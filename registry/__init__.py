@@ -84,7 +84,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "info"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    from registry.public.layout import parsed_locale
+
+    # A parsed Locale, remembered: Flask-Babel would parse the code again on every request.
+    babel.init_app(app, locale_selector=lambda: parsed_locale(select_locale()))
     limiter.init_app(app)
     talisman.init_app(
         app,
