@@ -12,9 +12,9 @@ other organisations. Reports the median and p95 milliseconds and the queries per
 the time of a revalidation (``If-None-Match`` with the page's ETag, answered 304).
 
 The figures of a run are stored under ``--label`` in ``bench/results/org_page.json`` (other
-labels are kept). ``--baseline REF`` measures the code of git revision ``REF`` first (label
-``before``, in a subprocess on an exported copy of that revision) and then this code (label
-``after``) in one run, on the same machine and data, and stores their ratios:
+labels are kept). ``--baseline REF`` measures the code of git revision ``REF`` (label
+``before``, an exported copy) and this code (label ``after``) in turns, each in its own
+process, on one seeded database, keeps each one's median round and stores their ratios:
 
     .venv/bin/python bench/org_page.py --baseline main
 """
@@ -128,26 +128,40 @@ def environment(url: str) -> dict:
             "cpus": os.cpu_count(), "database": sa.make_url(url).get_backend_name()}
 
 
-def run(orgs: int, pages: int, requests: int, seed: int, folder: Path) -> dict:
-    """Seed and measure; the figures of the run."""
+def _database_url(folder: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix):]
-    url = url or f"sqlite:///{folder / 'registry.sqlite3'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "PII_KEY": Fernet.generate_key().decode("ascii"),
-                      "SEARCH_INDEX_DIR": str(folder / "search_index")})
+    return url or f"sqlite:///{folder / 'registry.sqlite3'}"
+
+
+def _app(url: str, folder: Path):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                       "PII_KEY": Fernet.generate_key().decode("ascii"),
+                       "SEARCH_INDEX_DIR": str(folder / "search_index")})
+
+
+def seed(orgs: int, seed_number: int, folder: Path) -> None:
+    """A fresh database holding the demo data (in ``folder``, or ``DATABASE_URL``'s)."""
+    app = _app(_database_url(folder), folder)
     with app.app_context():
         db.drop_all()
         db.create_all()
         load_regions()
         started = time.perf_counter()
-        seeded = seed_demo(SeedOptions(orgs=orgs, seed=seed,
+        seeded = seed_demo(SeedOptions(orgs=orgs, seed=seed_number,
                                        cities=tuple(app.config["DEMO_CITIES"])))
         print(f"seeded {seeded.counts['organisations']:,} organisations in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
-        db.session.remove()
+        db.engine.dispose()
+
+
+def run(orgs: int, pages: int, requests: int, folder: Path) -> dict:
+    """Measure on the seeded database; the figures of the run."""
+    url = _database_url(folder)
+    app = _app(url, folder)
+    with app.app_context():
         counter = QueryCounter(db.engine)
     figures = measure(app, counter, pages, requests)
     with app.app_context():
@@ -155,17 +169,39 @@ def run(orgs: int, pages: int, requests: int, seed: int, folder: Path) -> dict:
     return {"orgs": orgs, **environment(url), **figures}
 
 
-def _baseline(ref: str, args, folder: Path) -> None:
-    """Measure revision ``ref`` (exported into ``folder``) in a subprocess, label ``before``."""
+def _measure_in_subprocess(code: Path, args, folder: Path, output: Path) -> dict:
+    """One run of the registry found in ``code``, in its own process, on ``folder``'s data."""
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--code-root", str(code),
+                    "--measure-only", str(folder), "--orgs", str(args.orgs),
+                    "--pages", str(args.pages), "--requests", str(args.requests),
+                    "--output", str(output)], check=True)
+    return json.loads(output.read_text("utf-8"))["runs"]["current"]
+
+
+def compare(ref: str, args, folder: Path) -> dict:
+    """``ref`` and this code, measured in turns (``--rounds`` each) on one seeded database,
+    so that both meet the same machine; each label keeps its median round (by CPU time)."""
     code = folder / "baseline"
     code.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True,
                              capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
-    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--code-root", str(code),
-                    "--label", "before", "--orgs", str(args.orgs), "--pages", str(args.pages),
-                    "--requests", str(args.requests), "--seed", str(args.seed),
-                    "--output", str(args.output)], check=True)
+    seed(args.orgs, args.seed, folder)
+    rounds: dict[str, list[dict]] = {"before": [], "after": []}
+    for number in range(args.rounds):
+        for label, root in (("before", code), ("after", ROOT)):
+            figures = _measure_in_subprocess(root, args, folder, folder / f"{label}.json")
+            rounds[label].append(figures)
+            print(f"round {number + 1} {label}: median {figures['all']['median_ms']} ms, "
+                  f"cpu {figures['cpu']['median_ms']} ms, "
+                  f"{figures['queries_per_request']['median']} queries", flush=True)
+    chosen = {}
+    for label, runs in rounds.items():
+        runs.sort(key=lambda figures: figures["cpu"]["median_ms"])
+        chosen[label] = {**runs[len(runs) // 2], "code": ref if label == "before" else "HEAD",
+                         "rounds_cpu_median_ms": [r["cpu"]["median_ms"] for r in runs],
+                         "rounds_median_ms": [r["all"]["median_ms"] for r in runs]}
+    return chosen
 
 
 def _ratios(before: dict, after: dict) -> dict:
@@ -183,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and store its figures under the label."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code-root", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--orgs", type=int, default=2000)
     parser.add_argument("--pages", type=int, default=100, help="distinct organisation pages")
     parser.add_argument("--requests", type=int, default=400)
@@ -190,26 +227,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="current")
     parser.add_argument("--baseline", metavar="REF",
                         help="also measure git revision REF, as 'before' (this code: 'after')")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --baseline: runs of each, taken in turns (default 3)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    label = "after" if args.baseline else args.label
-    with tempfile.TemporaryDirectory(prefix="org-page-") as folder:
-        if args.baseline:
-            _baseline(args.baseline, args, Path(folder))
-        figures = run(args.orgs, args.pages, args.requests, args.seed, Path(folder))
-    if args.baseline:
-        figures["code"] = "working tree"
+    if args.measure_only:
+        runs = {"current": run(args.orgs, args.pages, args.requests, args.measure_only)}
+    else:
+        with tempfile.TemporaryDirectory(prefix="org-page-") as folder:
+            if args.baseline:
+                runs = compare(args.baseline, args, Path(folder))
+            else:
+                seed(args.orgs, args.seed, Path(folder))
+                runs = {args.label: run(args.orgs, args.pages, args.requests, Path(folder))}
     report = json.loads(args.output.read_text("utf-8")) if args.output.exists() else {}
     report.setdefault("benchmark", "public organisation page (Flask test client, anonymous)")
-    runs = report.setdefault("runs", {})
-    runs[label] = figures
+    report.setdefault("runs", {}).update(runs)
     if args.baseline:
-        runs["before"]["code"] = args.baseline
         report["after_vs_before"] = _ratios(runs["before"], runs["after"])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    print(json.dumps(figures, ensure_ascii=False, indent=2))
-    if "after_vs_before" in report and args.baseline:
+    if not args.measure_only:
+        print(json.dumps(runs, ensure_ascii=False, indent=2))
+    if args.baseline:
         print("after / before:", json.dumps(report["after_vs_before"]))
     return 0
 
