@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
+from registry import http_cache
 from registry.config import load_settings
 from registry.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 from registry.query import BoundedIntegerConverter
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.config.update(load_settings(config))
+    http_cache.install(app)  # first: its after-request hook then runs last
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
@@ -82,7 +84,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "info"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    from registry.public.layout import parsed_locale
+
+    # A parsed Locale, remembered: Flask-Babel would parse the code again on every request.
+    babel.init_app(app, locale_selector=lambda: parsed_locale(select_locale()))
     limiter.init_app(app)
     talisman.init_app(
         app,
@@ -198,7 +203,9 @@ def register_template_helpers(app: Flask) -> None:
     @app.after_request
     def remember_language(response):
         chosen = request.args.get("lang")
-        if chosen in app.config["LANGUAGES"]:
+        # Only a change writes the cookie: a page asked in the language already remembered
+        # sets none, so a shared cache may keep it (registry/http_cache.py).
+        if chosen in app.config["LANGUAGES"] and request.cookies.get("lang") != chosen:
             response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax")
         return response
 

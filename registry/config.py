@@ -45,6 +45,16 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
+def _whole_number(name: str, default: int) -> int:
+    """The whole number, 0 or more, in the environment variable ``name`` (``default`` when unset)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {raw!r}.")
+    return int(raw)
+
+
 def _fernet_key() -> str:
     from cryptography.fernet import Fernet
 
@@ -129,6 +139,11 @@ class Config:
             # long after login whatever happens.
             "SESSION_IDLE_MINUTES": lambda: _positive_int("SESSION_IDLE_MINUTES", 30),
             "SESSION_MAX_HOURS": lambda: _positive_int("SESSION_MAX_HOURS", 12),
+            # Anonymous public pages and API reads: how long a proxy or browser keeps them
+            # (0: revalidate every time), and how long a proxy may serve one stale while it
+            # revalidates (registry/http_cache.py).
+            "PUBLIC_CACHE_SECONDS": lambda: _whole_number("PUBLIC_CACHE_SECONDS", 60),
+            "PUBLIC_CACHE_STALE_SECONDS": lambda: _whole_number("PUBLIC_CACHE_STALE_SECONDS", 300),
         }
         for key, read in readers.items():
             if key not in overrides:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from registry.api.openapi import document
+from registry.http_cache import shared_cacheable
 
 bp = Blueprint("api_docs", __name__)
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -35,6 +36,7 @@ def operations(spec: dict) -> list[dict]:
 
 
 @bp.get("/api/docs")
+@shared_cacheable
 def api_docs():
     """The API's endpoints, parameters and response schemas."""
     spec = document()

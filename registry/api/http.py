@@ -1,5 +1,6 @@
-"""HTTP behaviour shared by every API endpoint: conditional reads (ETag, Last-Modified, 304),
-CORS for anonymous reads, query-string parsing and the mapping of service errors to statuses.
+"""HTTP behaviour shared by every API endpoint: Last-Modified on reads (their ETag, 304 and
+Cache-Control come from ``registry.http_cache``, the policy of every response), CORS for
+anonymous reads, query-string parsing and the mapping of service errors to statuses.
 """
 from __future__ import annotations
 
@@ -68,18 +69,11 @@ def _flatten(messages: dict, prefix: str = "") -> dict:
 
 
 def read_response(body, today: date, status: int = 200) -> Response:
-    """A JSON read answer carrying ``Last-Modified`` (its ETag is added after the request)."""
+    """A JSON read answer carrying ``Last-Modified`` (``registry.http_cache`` adds its ETag
+    and answers ``If-None-Match``/``If-Modified-Since`` with 304)."""
     response = jsonify(body)
     response.status_code = status
     response.last_modified = last_change(today)
-    return response
-
-
-def make_conditional(response: Response) -> Response:
-    """Strong ETag over the body of a successful read; ``If-None-Match`` → 304 Not Modified."""
-    if request.method in READ_METHODS and response.status_code == 200 and response.is_json:
-        response.add_etag()
-        response.make_conditional(request)
     return response
 
 
@@ -132,13 +126,12 @@ def _page_out_of_range(error: PageOutOfRange):
 
 
 def install(bp: Blueprint) -> None:
-    """Make ``bp`` an API blueprint: bearer tokens (``g.api_user``), conditional reads, CORS
-    and the service-error statuses. Another module's blueprint under ``/api/v1`` calls this
+    """Make ``bp`` an API blueprint: bearer tokens (``g.api_user``), CORS and the
+    service-error statuses (conditional reads: ``registry.http_cache``, for every response). Another module's blueprint under ``/api/v1`` calls this
     once (its endpoints reach the OpenAPI document through ``@operation``)."""
     from registry.api.auth import load_token_user
 
     bp.before_request(load_token_user)
-    bp.after_request(make_conditional)
     bp.after_request(allow_cors)
     bp.register_error_handler(ValidationFailed, _validation_failed)
     bp.register_error_handler(BadQuery, _bad_query)

@@ -19,6 +19,7 @@ from registry.dashboard import services as dashboard
 from registry.disclosure import changes, queries
 from registry.evaluation.services import default_cycle
 from registry.extensions import db, limiter
+from registry.http_cache import shared_cacheable
 from registry.practitioners import services as practitioners
 from registry.practitioners.services import local_today
 from registry.practitioners.views import CERTIFICATE_LOOKUP_SCOPE, certificate_lookup_limit
@@ -37,6 +38,7 @@ def _page(page: public.Page) -> dict:
 
 
 @bp.get("/openapi.json")
+@shared_cacheable
 def openapi():
     """The OpenAPI 3 document of this API."""
     return jsonify(document())
@@ -52,6 +54,7 @@ def me():
 
 
 @bp.get("/regions")
+@shared_cacheable
 @operation("get", "Administrative divisions under a parent (provinces without one)",
            answer=s.RegionListSchema, query=s.RegionQuerySchema, tag="reference")
 def region_children():
@@ -85,6 +88,7 @@ def certificate_verify():
 
 
 @bp.get(f"/organisations/<{http.ID}:organisation_id>")
+@shared_cacheable
 @operation("get", "One organisation, with what its public page shows",
            answer=s.OrganisationDetailSchema, tag="organisations",
            description="Active, suspended and exited organisations; others are 404.")
@@ -98,6 +102,7 @@ def organisation(organisation_id: int):
 
 
 @bp.get(f"/practitioners/<{http.ID}:practitioner_id>")
+@shared_cacheable
 @operation("get", "One practitioner (public fields, verified qualifications)",
            answer=s.PractitionerDetailSchema, tag="practitioners")
 def practitioner(practitioner_id: int):
@@ -110,6 +115,7 @@ def practitioner(practitioner_id: int):
 
 
 @bp.get("/sanctions")
+@shared_cacheable
 @operation("get", "Sanctions in disclosure (公示期内的惩戒)", answer=s.SanctionPageSchema,
            query=s.SanctionQuerySchema, tag="sanctions")
 def sanction_list():
@@ -125,6 +131,7 @@ def sanction_list():
 
 
 @bp.get(f"/sanctions/<{http.ID}:sanction_id>")
+@shared_cacheable
 @operation("get", "One sanction, while it is in disclosure", answer=s.SanctionSchema,
            tag="sanctions")
 def sanction(sanction_id: int):
@@ -137,6 +144,7 @@ def sanction(sanction_id: int):
 
 
 @bp.get("/demonstration-units")
+@shared_cacheable
 @operation("get", "Current demonstration units (示范单位)", answer=s.DemonstrationUnitPageSchema,
            query=s.DemonstrationQuerySchema, tag="evaluation")
 def demonstration_units():
@@ -152,6 +160,7 @@ def demonstration_units():
 
 
 @bp.get("/stats")
+@shared_cacheable
 @operation("get", "Coverage figures (评估覆盖率) of a region and cycle", answer=s.CoverageSchema,
            query=s.StatsQuerySchema, tag="evaluation")
 def stats():
@@ -164,6 +173,7 @@ def stats():
 
 
 @bp.get("/changes")
+@shared_cacheable
 @operation("get", "The change feed (for mirrors)", answer=s.ChangePageSchema,
            query=s.ChangesQuerySchema, tag="changes",
            description="Pass the answer's `next` as `since` to continue; the cursor is stable.")

@@ -13,6 +13,7 @@ from registry.disclosure import fhir, formats
 from registry.disclosure.datasets import DATASETS
 from registry.disclosure.feeds import FEEDS, render
 from registry.disclosure.qr import qr_data_uri
+from registry.http_cache import shared_cacheable
 from registry.practitioners.services import local_today
 from registry.public import services as public
 from registry.regions.services import get_region
@@ -37,6 +38,7 @@ def _region() -> tuple[Optional[str], Optional[str]]:
 
 
 @bp.get("/open-data/")
+@shared_cacheable
 def open_data():
     """The downloads, their columns and formats, the FHIR bundle and the feeds."""
     return render_template("disclosure/open_data.html", datasets=DATASETS.values(), feeds=FEEDS,
@@ -81,6 +83,7 @@ def fhir_bundle():
 
 
 @bp.get("/feeds/<name>.atom")
+@shared_cacheable
 def feed(name: str):
     """An Atom feed, optionally for ``?region=``."""
     found = FEEDS.get(name)
@@ -93,6 +96,7 @@ def feed(name: str):
 
 
 @bp.get(f"/organisations/<{ID}:organisation_id>/notice")
+@shared_cacheable
 def notice(organisation_id: int):
     """The printable A5 registration notice (登记公示牌) with the page's QR code."""
     today = local_today()

@@ -137,3 +137,5 @@ class Qualification(TimestampMixin, db.Model):
     verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     practitioner = relationship("Practitioner", back_populates="qualifications")
+    # Who verified it, for the public marking (read only: services write verified_by_id).
+    verified_by = relationship("User", viewonly=True)

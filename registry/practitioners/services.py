@@ -836,7 +836,7 @@ def verification_marking(qualification: Qualification) -> Optional[VerificationM
     """The marking of a verified (or since expired) certificate; None for any other state."""
     if qualification.state not in (VerificationState.VERIFIED, VerificationState.EXPIRED):
         return None
-    return VerificationMarking(_verifier_name(_account(qualification.verified_by_id)),
+    return VerificationMarking(_verifier_name(qualification.verified_by),
                                qualification.verified_at)
 
 

@@ -267,13 +267,24 @@ def public_organisation(organisation_id: int) -> Optional[Organisation]:
 
 
 def organisation_profile(organisation_id: int, today: date) -> Optional[OrganisationProfile]:
-    """The public page of an organisation, or None when it is not public."""
-    organisation = public_organisation(organisation_id)
-    if organisation is None:
+    """The public page of an organisation, or None when it is not public.
+
+    A fixed number of queries whatever the organisation holds (pinned by a test): the
+    organisation with its region chain, its designations, its published evaluations (the
+    latest and the chart from one list), the scores of the latest, its sanctions in
+    disclosure and its restrictions, its staff, their qualifications and who verified them.
+    """
+    organisation = db.session.scalars(
+        sa.select(Organisation).where(Organisation.id == organisation_id)
+        .options(joinedload(Organisation.region).joinedload(Region.parent)
+                 .joinedload(Region.parent))
+    ).one_or_none()
+    if organisation is None or not organisation.is_public:
         return None
     current = [designation for designation in _designations([organisation.id])
                if designation.is_current(today)]
-    evaluation = _latest_evaluations([organisation.id]).get(organisation.id)
+    evaluations = _published_evaluations(organisation.id)
+    evaluation = evaluations[-1] if evaluations else None
     return OrganisationProfile(
         organisation=organisation,
         region_path=ancestors(organisation.region),
@@ -282,9 +293,21 @@ def organisation_profile(organisation_id: int, today: date) -> Optional[Organisa
         sanctions=disclosed_sanctions(today, organisation_id=organisation.id),
         staff=current_staff(organisation.id),
         scores=_scores(evaluation),
-        history=totals_chart(organisation.id),
+        history=_chart_of(evaluations),
         standing=organisation_standing(organisation, today),
     )
+
+
+def _published_evaluations(organisation_id: int) -> list[Evaluation]:
+    """The organisation's published evaluations, oldest first (cycle, publication, id): the
+    last one is the latest (``_latest_evaluations``' order, reversed)."""
+    return list(db.session.scalars(
+        sa.select(Evaluation)
+        .where(Evaluation.organisation_id == organisation_id,
+               Evaluation.state == EvaluationState.PUBLISHED)
+        .options(joinedload(Evaluation.association))
+        .order_by(Evaluation.cycle, Evaluation.published_at, Evaluation.id)
+    ))
 
 
 def _scores(evaluation: Optional[Evaluation]) -> list:
@@ -338,14 +361,8 @@ class TotalsChart:
         return [(value, self.y_of(value)) for value in (0, 60, 75, 90, 100)]
 
 
-def totals_chart(organisation_id: int) -> Optional[TotalsChart]:
-    """The latest published total of each cycle, oldest first; None without any."""
-    evaluations = db.session.scalars(
-        sa.select(Evaluation)
-        .where(Evaluation.organisation_id == organisation_id,
-               Evaluation.state == EvaluationState.PUBLISHED)
-        .order_by(Evaluation.cycle, Evaluation.published_at, Evaluation.id)
-    )
+def _chart_of(evaluations: list[Evaluation]) -> Optional[TotalsChart]:
+    """The chart of published ``evaluations`` given oldest first."""
     latest: dict[int, Evaluation] = {}
     for evaluation in evaluations:
         latest[evaluation.cycle] = evaluation  # a later publication in a cycle wins
@@ -386,7 +403,8 @@ def current_staff(organisation_id: int) -> list[StaffMember]:
         )
         if affiliation.is_current
     ]
-    qualifications = verified_qualifications([a.practitioner_id for a in affiliations])
+    qualifications = verified_qualifications([a.practitioner_id for a in affiliations],
+                                             with_verifiers=True)
     staff = [
         StaffMember(PublicPractitioner.of(affiliation.practitioner), affiliation.role,
                     qualifications.get(affiliation.practitioner_id, []))
@@ -395,18 +413,26 @@ def current_staff(organisation_id: int) -> list[StaffMember]:
     return sorted(staff, key=lambda member: (member.practitioner.name, member.practitioner.id))
 
 
-def verified_qualifications(practitioner_ids: list[int]) -> dict[int, list[Qualification]]:
+def verified_qualifications(practitioner_ids: list[int], *, with_verifiers: bool = False
+                            ) -> dict[int, list[Qualification]]:
     """Verified qualifications of each practitioner, including those verified and since expired
-    (shown as 已过期); unverified, rejected and revoked ones are left out."""
+    (shown as 已过期); unverified, rejected and revoked ones are left out. ``with_verifiers``
+    also reads, in one more query, the accounts that verified them and what names those in
+    public (a page's markings, ``verification_marking``, then query nothing)."""
     if not practitioner_ids:
         return {}
+    query = (sa.select(Qualification)
+             .where(Qualification.practitioner_id.in_(practitioner_ids),
+                    Qualification.state.in_((VerificationState.VERIFIED,
+                                             VerificationState.EXPIRED)))
+             .order_by(Qualification.issued_on, Qualification.id))
+    if with_verifiers:
+        from registry.auth.models import User
+
+        query = query.options(selectinload(Qualification.verified_by).options(
+            joinedload(User.association), joinedload(User.region)))
     grouped: dict[int, list[Qualification]] = {}
-    for qualification in db.session.scalars(
-        sa.select(Qualification)
-        .where(Qualification.practitioner_id.in_(practitioner_ids),
-               Qualification.state.in_((VerificationState.VERIFIED, VerificationState.EXPIRED)))
-        .order_by(Qualification.issued_on, Qualification.id)
-    ):
+    for qualification in db.session.scalars(query):
         grouped.setdefault(qualification.practitioner_id, []).append(qualification)
     return grouped
 
@@ -426,7 +452,8 @@ def practitioner_profile(practitioner_id: int, today: date) -> Optional[Practiti
     if practitioner is None:
         return None
     affiliations = [a for a in practitioner.affiliations if a.organisation.is_public]
-    qualifications = verified_qualifications([practitioner.id]).get(practitioner.id, [])
+    qualifications = verified_qualifications([practitioner.id], with_verifiers=True
+                                             ).get(practitioner.id, [])
     if not affiliations and not qualifications:
         return None
     return PractitionerProfile(

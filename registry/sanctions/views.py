@@ -18,6 +18,7 @@ from registry import vocabulary
 from registry.auth.policy import Action, require
 from registry.auth.views import show_errors
 from registry.extensions import db
+from registry.http_cache import shared_cacheable
 from registry.public.labels import SANCTION_TYPE
 from registry.query import int_value, page_arg
 from registry.regions.services import ancestors, get_region
@@ -361,6 +362,7 @@ def file_appeal(sanction_id: int):
 # --- the public -------------------------------------------------------------------------------
 
 @bp.route("/sanctions")
+@shared_cacheable
 def public_list():
     """Sanctions in their disclosure period (惩戒公示), by region, type and subject."""
     today = services.local_today()

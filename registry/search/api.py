@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from registry.api.errors import api_error
 from registry.api.openapi import operation
 from registry.api.views import bp
+from registry.http_cache import shared_cacheable
 from registry.search.parameters import OrganisationSearchParameters, PractitionerSearchParameters
 from registry.search.query import (
     UnknownRegion,
@@ -40,6 +41,7 @@ def _invalid(error: ValidationFailed):
 
 
 @bp.get("/organisations")
+@shared_cacheable
 @operation("get", "Search public organisations (the search page's parameters)",
            query=OrganisationSearchParameters, answer=OrganisationResultSchema, tag="search")
 def organisations_search():
@@ -53,6 +55,7 @@ def organisations_search():
 
 
 @bp.get("/practitioners")
+@shared_cacheable
 @operation("get", "Search public practitioners (the practitioner search page's parameters)",
            query=PractitionerSearchParameters, answer=PractitionerResultSchema, tag="search")
 def practitioners_search():

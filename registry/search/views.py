@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from registry.http_cache import shared_cacheable
 from registry.regions.services import ancestors, get_region
 from registry.search.query import (
     OrganisationQuery,
@@ -55,6 +56,7 @@ def _render(template: str, query, result, errors, endpoint: str):
 
 
 @bp.get("/search")
+@shared_cacheable
 def organisations():
     """Search organisations: the text box, filters, facets and a page of results."""
     try:
@@ -66,6 +68,7 @@ def organisations():
 
 
 @bp.get("/search/practitioners")
+@shared_cacheable
 def practitioners():
     """Search practitioners by name, qualification, organisation or specialty."""
     try:
