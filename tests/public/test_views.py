@@ -526,7 +526,7 @@ def test_failing_service_shows_the_500_page(app, client, regions, monkeypatch):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     def broken():
-        raise sa.exc.OperationalError("SELECT 1", {}, Exception("database went away"))
+        raise RuntimeError("a defect with a secret in its message")
 
     monkeypatch.setattr(services, "register_totals", broken)
 
@@ -534,6 +534,21 @@ def test_failing_service_shows_the_500_page(app, client, regions, monkeypatch):
 
     assert response.status_code == 500
     assert "服务器出现错误" in visible_text(response)
+    assert "secret" not in response.get_data(as_text=True)
+
+
+def test_a_database_that_went_away_is_503_not_500(app, client, regions, monkeypatch):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("database went away"))
+
+    monkeypatch.setattr(services, "register_totals", broken)
+
+    response = client.get("/")
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "服务暂时不可用" in visible_text(response)
     assert "database went away" not in response.get_data(as_text=True)
 
 
