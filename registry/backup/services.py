@@ -34,6 +34,7 @@ MANIFEST_FORMAT = 1
 POSTGRES_MAGIC = b"PGDMP"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 CHUNK = 1 << 20
+SECOND_PROCESS_FROM = 5000  # practitioners; fewer are indexed in one process
 # libpq settings that may come in a URL's query string, and their environment variables.
 LIBPQ_QUERY_SETTINGS = {"host": "PGHOST", "port": "PGPORT", "sslmode": "PGSSLMODE",
                         "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
@@ -585,7 +586,11 @@ def _check_search(index_dir: str, processes: int, progress: Progress) -> str:
         else:
             _tell(progress, "advance", count)
 
-    built = rebuild(index_dir, db.engine, progress=relay, processes=processes)
+    # A second process costs a fresh interpreter: worth it for a large register only.
+    with db.engine.connect() as connection:
+        practitioners = connection.scalar(sa.text("SELECT count(*) FROM practitioners"))
+    built = rebuild(index_dir, db.engine, progress=relay,
+                    processes=processes if practitioners > SECOND_PROCESS_FROM else 1)
     if built.busy:
         raise _Failed("the scratch index folder is locked by another process")
     checked = verify(index_dir, db.engine)
