@@ -103,7 +103,7 @@ def verify_restore_command(dump: Path, manifest_path, keep: bool, scratch_name, 
         for step in report.steps:
             status = {True: "ok", False: "FAILED", None: "-"}[step.ok]
             click.echo(f"{step.name:<{width}}  {status:<6}  {step.seconds:7.1f} s  {step.detail}")
-        click.echo(f"recovery time (restore, migrations, audit, search): "
+        click.echo(f"recovery time (restore, migrations, audit, search rebuild): "
                    f"{report.seconds(*RECOVERY_STEPS):.1f} s; total {report.seconds():.1f} s")
     if not report.ok:
         failed = [step.name for step in report.steps if step.ok is False]
