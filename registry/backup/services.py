@@ -435,6 +435,9 @@ def verify_restore(dump: Path, config: dict, manifest_path: Optional[Path] = Non
     if kind == "postgresql" and server.get_backend_name() != "postgresql":
         raise BackupError("a PostgreSQL dump is restored on the PostgreSQL server of "
                           "DATABASE_URL, and DATABASE_URL is not a PostgreSQL database")
+    if scratch_name is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", scratch_name):
+        raise BackupError("the scratch database's name must be 1 to 63 lower-case letters, "
+                          "digits and underscores, not starting with a digit")
     workdir = Path(tempfile.mkdtemp(prefix="registry-verify-restore-"))
     scratch = _Scratch(kind, server, scratch_name or scratch_name_for(dump), workdir, jobs)
     report.scratch = scratch.name

@@ -220,3 +220,11 @@ def test_a_file_that_is_no_backup_is_refused(runner, tmp_path):
     result = runner.invoke(args=["backup", "verify-restore", str(junk)])
     assert result.exit_code == 1
     assert "neither a pg_dump custom-format archive nor an SQLite file" in result.output
+
+
+def test_a_scratch_name_that_is_not_a_plain_identifier_is_refused(runner, tmp_path):
+    copy = tmp_path / "registry-20260101T000000Z.dump"
+    copy.write_bytes(b"SQLite format 3\x00" + b"\0" * 100)
+    result = runner.invoke(args=["backup", "verify-restore", str(copy), "--name", 'x"; drop'])
+    assert result.exit_code == 1
+    assert "lower-case letters, digits and underscores" in result.output
