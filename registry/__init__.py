@@ -175,8 +175,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """``flask regions …``, ``flask demo …``, ``flask users …``, ``flask audit …``."""
+    """``flask regions …``, ``flask demo …``, ``flask users …``, ``flask audit …``, ``flask backup …``."""
     from registry.audit.commands import audit_cli
+    from registry.backup.commands import backup_cli
     from registry.auth.commands import users_cli
     from registry.demo.commands import demo_cli
     from registry.evaluation.commands import evaluation_cli
@@ -187,7 +188,7 @@ def register_commands(app: Flask) -> None:
     from registry.search.commands import search_cli
 
     for group in (regions_cli, demo_cli, users_cli, audit_cli, qualifications_cli, import_cli,
-                  evaluation_cli, sanctions_cli, search_cli):
+                  evaluation_cli, sanctions_cli, search_cli, backup_cli):
         app.cli.add_command(group)
 
 
