@@ -316,7 +316,7 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int,
     """gunicorn with the deployment kit's configuration, in production mode."""
     env = {**env, "REGISTRY_ENV": "production", "TRUSTED_PROXY_HOPS": "1"}
     command = [str(BIN / "gunicorn"), "--config", str(config),
-               "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--bind", f"127.0.0.1:{port}", *(["--workers", str(workers)] if workers else []),
                "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
                "wsgi:app"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -412,7 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=10)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: the kit's, GUNICORN_WORKERS or 2 × CPUs)")
     parser.add_argument("--port", type=int, default=8610)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--gunicorn-config", type=Path,
@@ -433,10 +434,10 @@ def main(argv: list[str] | None = None) -> int:
 
     gunicorn = start_gunicorn(env, args.port, args.workers, args.gunicorn_config)
     try:
-        log(f"{args.clients} clients for {args.seconds:.0f} s against gunicorn "
-            f"({args.workers} workers)")
+        log(f"{args.clients} clients for {args.seconds:.0f} s against gunicorn")
         recorder, elapsed = drive(args.port, sequence, args.clients, args.seconds, args.warmup)
         workers = children_of(gunicorn.pid)
+        report["workers"] = len(workers)
         report["uncached"] = {**summary(recorder, elapsed),
                               "worker_rss_mb": [rss_mb(pid) for pid in workers]}
         write(report, args.organisations)
