@@ -32,7 +32,7 @@ def test_every_daily_command_has_a_service_and_a_timer(app):
     assert commands["registry-web"] == "gunicorn -c deploy/gunicorn.conf.py wsgi:app"
     assert {value for key, value in commands.items() if key != "registry-web"} == {
         "flask sanctions expire", "flask qualifications expire", "flask users prune-sessions",
-        "flask search sync"}
+        "flask search sync", "flask backup create --output /var/lib/registry/backups"}
 
 
 @pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed")
