@@ -282,6 +282,8 @@ class Stack:
     def __exit__(self, *_exc) -> None:
         if self.web:
             self.web.stop()
+            # Kept for a look after the run (the temporary folder goes).
+            shutil.copy(self.web.log_path, Path(tempfile.gettempdir()) / "registry-fault.log")
         self.redis.stop()
         self.postgres.stop()
         subprocess.run(["umount", "-q", str(self.index_dir)], capture_output=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -38,7 +38,10 @@ def register(app: Flask) -> None:
     # A service's "no such record" is a 404 page (JSON under /api/), whichever view raised it.
     app.register_error_handler(NotFound, lambda error: error_response(404))
     app.register_error_handler(InternalServerError, handle_server_error)
+    # A connection refused or cut (OperationalError), or one the driver found closed
+    # (InterfaceError): the database is restarting or failing over.
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
 
 
 def is_api_request() -> bool:
@@ -89,7 +92,7 @@ def handle_server_error(error: InternalServerError):
         return LAST_RESORT, 500, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def handle_database_unavailable(error: OperationalError):
+def handle_database_unavailable(error: OperationalError | InterfaceError):
     """The database could not be reached or dropped the connection (a restart, a fail-over,
     a full disk): 503 with ``Retry-After``, in the site's style, instead of a 500.
 

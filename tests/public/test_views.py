@@ -537,11 +537,12 @@ def test_failing_service_shows_the_500_page(app, client, regions, monkeypatch):
     assert "secret" not in response.get_data(as_text=True)
 
 
-def test_a_database_that_went_away_is_503_not_500(app, client, regions, monkeypatch):
+@pytest.mark.parametrize("error", [sa.exc.OperationalError, sa.exc.InterfaceError])
+def test_a_database_that_went_away_is_503_not_500(app, client, regions, monkeypatch, error):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     def broken():
-        raise sa.exc.OperationalError("SELECT 1", {}, Exception("database went away"))
+        raise error("SELECT 1", {}, Exception("database went away"))
 
     monkeypatch.setattr(services, "register_totals", broken)
 
