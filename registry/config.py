@@ -101,11 +101,11 @@ class Config:
     # Complaints filed, and tracking look-ups, per client address (no CAPTCHA: a honeypot too).
     COMPLAINT_LIMIT = os.environ.get("COMPLAINT_LIMIT", "5 per hour;20 per day")
     COMPLAINT_TRACK_LIMIT = os.environ.get("COMPLAINT_TRACK_LIMIT", "20 per minute;200 per day")
-    # Evaluation and eligibility (issue 5): thresholds are configuration, not code.
+    # Evaluation and eligibility: thresholds are configuration, not code.
     DEMONSTRATION_MAX_CYCLE_AGE = 1  # the 优秀 evaluation's cycle must be ≥ this year − N
     PRACTICE_BASE_MIN_PRACTITIONERS = 5
     SERIOUS_SANCTION_TYPES = ("suspension", "abnormal_list", "exit", "licence_revocation_referral")
-    # Sanctions (issue 6): appeals within this many days of the decision (行政复议: 60);
+    # Sanctions: appeals within this many days of the decision (行政复议: 60);
     # per-type disclosure rules override registry/sanctions/publication.py's defaults.
     APPEAL_DEADLINE_DAYS = 60
     SANCTION_DISCLOSURE_RULES: dict = {}
@@ -113,7 +113,7 @@ class Config:
     DEMONSTRATION_TARGET = 100  # 示范心理咨询机构 (Yantai plan: 100)
     # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
     DEMO_CITIES = ("370600", "371300", "370400", "510700")
-    # Search (issue 7): how long a commit waits for another process writing the index before
+    # Search: how long a commit waits for another process writing the index before
     # leaving its change to the next sync; how often a search applies pending changes; up to
     # how many organisations a missing index is rebuilt inside the request (else in the
     # background, while the site says search is limited).
