@@ -31,10 +31,25 @@ def _assert_public(response, *secrets: str) -> None:
         assert secret not in body
 
 
+_OTHER_APPS: list = []
+
+
 def _other_app(tmp_path: Path, database_url: str, **settings):
     config = {**_base_config(database_url, str(tmp_path / "index")), "SECRET_KEY": SECRET,
               **settings}
-    return create_app(config)
+    other = create_app(config)
+    _OTHER_APPS.append(other)
+    return other
+
+
+@pytest.fixture(autouse=True)
+def _close_other_apps():
+    """Close the connections of the apps a test made (PostgreSQL warns of open ones)."""
+    yield
+    while _OTHER_APPS:
+        with _OTHER_APPS.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_healthy_node_reports_database_index_and_version(app, client, regions):
