@@ -1,6 +1,8 @@
 """Error pages in the site's style (JSON under ``/api/``); never a traceback to a user."""
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -102,10 +104,8 @@ def handle_database_unavailable(error: OperationalError | InterfaceError):
     current_app.logger.error("database unavailable (%s) on %s %s",
                              type(getattr(error, "orig", None) or error).__name__,
                              request.method, request.path)
-    try:
+    with contextlib.suppress(Exception):  # the connection is gone; the pool discards it
         db.session.rollback()
-    except Exception:  # the connection is gone; the pool discards it
-        pass
     headers = [("Retry-After", str(DATABASE_RETRY_AFTER))]
     try:
         return error_response(503, headers)
