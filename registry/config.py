@@ -144,6 +144,10 @@ class Config:
             # revalidates (registry/http_cache.py).
             "PUBLIC_CACHE_SECONDS": lambda: _whole_number("PUBLIC_CACHE_SECONDS", 60),
             "PUBLIC_CACHE_STALE_SECONDS": lambda: _whole_number("PUBLIC_CACHE_STALE_SECONDS", 300),
+            # Public pages drawn from the records alone, kept rendered by each worker: for at
+            # most this long (0: not kept), in at most this many bytes (registry/http_cache.py).
+            "PAGE_CACHE_SECONDS": lambda: _whole_number("PAGE_CACHE_SECONDS", 60),
+            "PAGE_CACHE_BYTES": lambda: _whole_number("PAGE_CACHE_BYTES", 32 * 1024 * 1024),
         }
         for key, read in readers.items():
             if key not in overrides:

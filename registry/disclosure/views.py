@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, send_file, \
     stream_with_context, url_for
 
@@ -12,8 +13,11 @@ from registry.database import utcnow
 from registry.disclosure import fhir, formats
 from registry.disclosure.datasets import DATASETS
 from registry.disclosure.feeds import FEEDS, render
-from registry.disclosure.qr import qr_data_uri
-from registry.http_cache import shared_cacheable
+from registry.disclosure.qr import QR_MAX_AGE, qr_data_uri, qr_svg
+from registry.disclosure.queries import public_practitioners
+from registry.extensions import db
+from registry.http_cache import shared_cacheable, versioned_page
+from registry.practitioners.models import Practitioner
 from registry.practitioners.services import local_today
 from registry.public import services as public
 from registry.regions.services import get_region
@@ -95,8 +99,36 @@ def feed(name: str):
                     content_type="application/atom+xml; charset=utf-8")
 
 
+@bp.get(f"/organisations/<{ID}:organisation_id>/qr.svg")
+def organisation_qr(organisation_id: int):
+    """The QR code of an organisation's public page (an image the page loads)."""
+    if public.public_organisation(organisation_id) is None:
+        abort(404)
+    return _qr_image(url_for("public.organisation", organisation_id=organisation_id,
+                             _external=True))
+
+
+@bp.get(f"/practitioners/<{ID}:practitioner_id>/qr.svg")
+def practitioner_qr(practitioner_id: int):
+    """The QR code of a practitioner's public page."""
+    query = public_practitioners().where(Practitioner.id == practitioner_id)
+    if not db.session.scalar(sa.select(query.exists())):
+        abort(404)
+    return _qr_image(url_for("public.practitioner", practitioner_id=practitioner_id,
+                             _external=True))
+
+
+def _qr_image(page_url: str) -> Response:
+    """A page's code, kept a day by browsers and proxies (revalidated by ETag after that);
+    ``registry.http_cache`` still makes it private for a logged-in visitor."""
+    response = Response(qr_svg(page_url), content_type="image/svg+xml")
+    response.headers["Cache-Control"] = f"public, max-age={QR_MAX_AGE}"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @bp.get(f"/organisations/<{ID}:organisation_id>/notice")
-@shared_cacheable
+@versioned_page
 def notice(organisation_id: int):
     """The printable A5 registration notice (登记公示牌) with the page's QR code."""
     today = local_today()

@@ -6,7 +6,7 @@ import re
 from flask import Blueprint, abort, current_app, render_template, request
 
 from registry.clock import local_today as _today
-from registry.http_cache import shared_cacheable
+from registry.http_cache import versioned_page
 from registry.public import services
 from registry.public.layout import layout_helpers
 from registry.query import page_arg
@@ -19,7 +19,7 @@ _REGION_CODE = re.compile(r"[0-9]{6}")
 
 
 @bp.route("/")
-@shared_cacheable
+@versioned_page
 def home():
     """What the register is, headline figures and the provinces."""
     return render_template(
@@ -30,7 +30,7 @@ def home():
 
 
 @bp.route("/regions/<code>")
-@shared_cacheable
+@versioned_page
 def region(code: str):
     """A region: breadcrumbs, its subdivisions and its active organisations, paginated."""
     found = get_region(code) if _REGION_CODE.fullmatch(code) else None
@@ -52,7 +52,7 @@ def region(code: str):
 
 
 @bp.route("/organisations/<int:organisation_id>")
-@shared_cacheable
+@versioned_page
 def organisation(organisation_id: int):
     """The public page of an active, suspended or exited organisation."""
     today = _today()
@@ -63,7 +63,7 @@ def organisation(organisation_id: int):
 
 
 @bp.route("/practitioners/<int:practitioner_id>")
-@shared_cacheable
+@versioned_page
 def practitioner(practitioner_id: int):
     """The public page of a practitioner with a public affiliation or a verified qualification."""
     today = _today()
@@ -74,7 +74,7 @@ def practitioner(practitioner_id: int):
 
 
 @bp.route("/demonstration-units")
-@shared_cacheable
+@versioned_page
 def demonstration_units():
     """Current demonstration units (示范单位), optionally inside ``?region=``, by sub-region."""
     today = _today()

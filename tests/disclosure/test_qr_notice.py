@@ -1,6 +1,7 @@
 """QR codes on public pages and the printable registration notice."""
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import unquote
 
@@ -18,12 +19,49 @@ def _qr(html: str) -> str:
     return svg
 
 
-def test_organisation_and_practitioner_pages_carry_a_qr_code(client, regions):
+def _page_qr(client, html: str, page_url: str) -> str:
+    """The page's QR image: loaded from its own URL, an SVG of the page's absolute URL."""
+    import segno
+
+    match = re.search(r'<img src="(/[a-z]+/[0-9]+/qr\.svg)"', html)
+    assert match, "no QR code image on the page"
+    response = client.get(match.group(1))
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    expected = io.BytesIO()
+    segno.make(page_url, error="m", micro=False).save(expected, kind="svg", scale=4, border=2,
+                                                      xmldecl=False)
+    assert response.data == expected.getvalue()
+    return match.group(1)
+
+
+def test_organisation_and_practitioner_pages_load_their_qr_code(client, regions):
     records = build_register().records
-    page = client.get(f"/organisations/{records['active'].id}").get_data(as_text=True)
-    _qr(page)
-    assert f"/organisations/{records['active'].id}/notice" in page
-    _qr(client.get(f"/practitioners/{records['person'].id}").get_data(as_text=True))
+    organisation, person = records["active"], records["person"]
+    page = client.get(f"/organisations/{organisation.id}").get_data(as_text=True)
+    assert "data:image/svg" not in page  # the page does not pay for encoding the code
+    _page_qr(client, page, f"http://localhost/organisations/{organisation.id}")
+    assert f"/organisations/{organisation.id}/notice" in page
+    page = client.get(f"/practitioners/{person.id}").get_data(as_text=True)
+    _page_qr(client, page, f"http://localhost/practitioners/{person.id}")
+
+
+def test_qr_images_are_kept_a_day_and_revalidated(client, regions):
+    records = build_register().records
+    url = f"/organisations/{records['active'].id}/qr.svg"
+    response = client.get(url)
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    etag = response.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_no_qr_code_for_what_is_not_public(client, regions):
+    records = build_register().records
+    assert client.get(f"/organisations/{records['draft'].id}/qr.svg").status_code == 404
+    assert client.get(f"/practitioners/{records['unverified'].id}/qr.svg").status_code == 404
+    assert client.get("/organisations/999999/qr.svg").status_code == 404
+    assert client.get("/practitioners/999999/qr.svg").status_code == 404
+    assert client.get(f"/practitioners/{records['person'].id}/qr.svg").status_code == 200
 
 
 def test_qr_code_encodes_the_absolute_page_url(app):

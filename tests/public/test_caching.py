@@ -4,6 +4,7 @@ changes or the date moves on; nothing personal, nothing with a cookie or a CSRF 
 error and no redirect is ever shared."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -143,6 +144,58 @@ def test_the_etag_follows_the_date(client, register, monkeypatch):
     # A page whose text did not change is revalidated once a day all the same.
     assert client.get(quiet, headers={"If-None-Match": quiet_first.headers["ETag"]}
                       ).status_code == 200
+
+
+# --- pages kept rendered by the worker ------------------------------------------------------
+
+def test_a_kept_page_is_never_served_to_a_logged_in_visitor(client, auth, register):
+    url = f"/organisations/{register['active'].id}"
+    logout_button = 'action="/logout"'
+    assert logout_button not in client.get(url).get_data(as_text=True)  # kept, anonymous
+    auth.login("owner@example.cn", PASSWORD)
+    assert logout_button in client.get(url).get_data(as_text=True)
+    auth.logout()
+    farewell = client.get(url).get_data(as_text=True)
+    assert "您已退出登录" in farewell and logout_button not in farewell  # the flash, once
+    assert "您已退出登录" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_change_the_version_cannot_see_shows_within_page_cache_seconds(
+        app, client, register, monkeypatch):
+    import sqlalchemy as sa
+
+    from registry.orgs.models import Organisation
+
+    organisation = register["active"]
+    url = f"/organisations/{organisation.id}"
+    assert organisation.name in client.get(url).get_data(as_text=True)
+    # A Core update bypasses the ORM events, so no change-log row moves the version.
+    db.session.execute(sa.update(Organisation).where(Organisation.id == organisation.id)
+                       .values(name="烟台市改名心理咨询中心"))
+    db.session.commit()
+    assert "改名" not in client.get(url).get_data(as_text=True)  # the kept page, still fresh
+    now = time.monotonic()
+    monkeypatch.setattr("registry.http_cache.time.monotonic",
+                        lambda: now + app.config["PAGE_CACHE_SECONDS"] + 1)
+    assert "烟台市改名心理咨询中心" in client.get(url).get_data(as_text=True)
+
+
+def test_the_kept_pages_stay_within_their_budget(app, client, register):
+    pages = app.extensions["page_cache"]
+    first = client.get(f"/organisations/{register['active'].id}").get_data()
+    assert pages.size == (1, len(first))
+    app.config["PAGE_CACHE_BYTES"] = len(first) + 100
+    client.get(f"/organisations/{register['suspended'].id}")
+    client.get("/demonstration-units")
+    count, size = pages.size
+    assert count == 1 and size <= len(first) + 100
+
+
+def test_pages_are_not_kept_when_page_cache_seconds_is_0(app, client, register):
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    response = client.get(f"/organisations/{register['active'].id}")
+    assert response.headers["Cache-Control"] == PUBLIC and response.headers["ETag"]
+    assert app.extensions["page_cache"].size == (0, 0)
 
 
 # --- never shared ---------------------------------------------------------------------------

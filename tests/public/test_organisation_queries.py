@@ -15,11 +15,12 @@ from tests import factories
 
 # The organisation with its region chain, designations, published evaluations, the latest's
 # scores, sanctions in disclosure, restrictions (the status on the day), staff, their
-# certificates, and the accounts that verified those.
-ORGANISATION_PAGE_QUERIES = 9
+# certificates, and the accounts that verified those; and the register's version, which
+# decides whether a page kept rendered by the worker is still current (registry/http_cache.py).
+ORGANISATION_PAGE_QUERIES = 10
 
 
-def _statements(client, url: str) -> list[str]:
+def _statements(client, url: str, status: int = 200, **headers) -> list[str]:
     """The SQL statements a fresh anonymous request for ``url`` executes."""
     db.session.remove()  # nothing remembered from building the records
     seen: list[str] = []
@@ -29,10 +30,10 @@ def _statements(client, url: str) -> list[str]:
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
+    assert response.status_code == status
     return seen
 
 
@@ -65,6 +66,7 @@ def test_the_organisation_page_takes_a_fixed_number_of_queries(client, regions):
     url = f"/organisations/{organisation_id}"
 
     small = _statements(client, url)
+    client.application.extensions["page_cache"].clear()
     page = client.get(url).get_data(as_text=True)
     assert "烟台市卫生健康委员会" in page and "从业人员1" in page  # the staff and markings shown
     assert len(small) == ORGANISATION_PAGE_QUERIES, "\n".join(small)
@@ -77,3 +79,20 @@ def test_the_organisation_page_takes_a_fixed_number_of_queries(client, regions):
     factories.make_evaluation(organisation, association, rubric, cycle=2026)
     db.session.commit()
     assert len(_statements(client, url)) == ORGANISATION_PAGE_QUERIES  # more records, as many
+
+
+def test_a_repeat_view_reads_only_the_register_version(client, regions):
+    organisation = factories.make_organisation(region_code="370602")
+    db.session.commit()
+    url = f"/organisations/{organisation.id}"
+    first = client.get(url)
+    assert len(_statements(client, url)) == 1  # kept by the worker, still current
+    etag = first.headers["ETag"]
+    assert len(_statements(client, url, 304, **{"If-None-Match": etag})) == 1
+
+    organisation = db.session.get(Organisation, organisation.id)
+    factories.make_practitioner(organisation, name="新来的咨询师")
+    db.session.commit()  # any change to a public record moves the version
+    assert len(_statements(client, url)) > 1  # rendered again from the records
+    page = client.get(url)
+    assert "新来的咨询师" in page.get_data(as_text=True) and page.headers["ETag"] != etag
