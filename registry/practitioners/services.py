@@ -50,7 +50,7 @@ from registry.practitioners.validation import (
 )
 from registry.regions.services import in_region
 from registry.text import TextProblem, clean_text, normalise
-from registry.validation import NotFound, ValidationFailed
+from registry.validation import NotFound, StateConflict, ValidationFailed
 
 # Public fields of a practitioner: what audit events and edit forms carry (never the ID number).
 PRACTITIONER_FIELDS = ("name", "gender", "specialties", "ce_hours", "bio")
@@ -64,13 +64,6 @@ DEFAULT_VERIFIERS = ("regulator",)
 # The states an organisation may still change: nothing a regulator has vouched for.
 EDITABLE_STATES = (VerificationState.UNVERIFIED, VerificationState.REJECTED)
 EXPIRY_BATCH = 500
-
-
-class WrongState(ValidationFailed):
-    """The record is not in a state that allows this step; nothing was changed."""
-
-    def __init__(self, message: object):
-        super().__init__({"state": message})
 
 
 def _finish(commit: bool) -> None:
@@ -430,7 +423,7 @@ def register_practitioner(actor: Any, organisation_id: int, values: dict,
     """
     organisation = managed_organisation(actor, organisation_id)
     if organisation.status is OrganisationStatus.EXITED:
-        raise WrongState(_l("已退出登记的机构不能再添加从业人员。"))
+        raise StateConflict(_l("已退出登记的机构不能再添加从业人员。"))
     checked = _check_registration(organisation, values, qualifications, role, start_date,
                                   today or local_today())
     linked = checked.existing is not None
@@ -512,7 +505,7 @@ def _editable_qualification(actor: Any, organisation_id: int, qualification_id: 
     organisation, _person, _affiliation = _managed_person(actor, organisation_id,
                                                           qualification.practitioner_id)
     if qualification.state not in EDITABLE_STATES:
-        raise WrongState(_l("已核验的证书不能修改或删除；如有错误，请联系主管部门。"))
+        raise StateConflict(_l("已核验的证书不能修改或删除；如有错误，请联系主管部门。"))
     return organisation, qualification
 
 
@@ -623,7 +616,7 @@ def verify_qualification(actor: Any, qualification_id: int, *, commit: bool = Tr
     if not may_verify(actor, qualification):
         raise PermissionDenied(Action.QUALIFICATION_VERIFY)
     if qualification.state is not VerificationState.UNVERIFIED:
-        raise WrongState(_l("只有待核验的证书可以核验。"))
+        raise StateConflict(_l("只有待核验的证书可以核验。"))
     today = today or local_today()
 
     def change() -> None:
@@ -642,7 +635,7 @@ def reject_qualification(actor: Any, qualification_id: int, reason: Any,
     if not may_verify(actor, qualification):
         raise PermissionDenied(Action.QUALIFICATION_VERIFY)
     if qualification.state is not VerificationState.UNVERIFIED:
-        raise WrongState(_l("只有待核验的证书可以退回。"))
+        raise StateConflict(_l("只有待核验的证书可以退回。"))
     cleaned = _clean_reason(reason)
 
     def change() -> None:
@@ -663,7 +656,7 @@ def revoke_qualification(actor: Any, qualification_id: int, reason: Any,
     if not may_revoke(actor, qualification):
         raise PermissionDenied(Action.QUALIFICATION_VERIFY)
     if qualification.state not in (VerificationState.VERIFIED, VerificationState.EXPIRED):
-        raise WrongState(_l("只有已核验的证书可以撤销。"))
+        raise StateConflict(_l("只有已核验的证书可以撤销。"))
     cleaned = _clean_reason(reason)
 
     def change() -> None:

@@ -24,7 +24,7 @@ from registry.practitioners.forms import (
     QualificationForm,
     ReasonForm,
 )
-from registry.validation import ValidationFailed
+from registry.validation import StateConflict, ValidationFailed
 
 bp = Blueprint("practitioners", __name__)
 MANAGE = "/manage/organisations/<int:organisation_id>/practitioners"
@@ -80,11 +80,6 @@ def _or_404(call, *args, **kwargs):
         abort(404)
 
 
-def _flash_state_error(error: ValidationFailed) -> None:
-    for message in error.errors.values():
-        flash(message, "error")
-
-
 # --- an organisation's practitioners ------------------------------------------------------------
 
 @bp.route("/manage/practitioners")
@@ -114,6 +109,7 @@ def new(organisation_id: int):
         if len(form.qualifications.entries) < form.qualifications.max_entries:
             form.qualifications.append_entry()
         return render_template("practitioners/new.html", form=form, organisation=organisation)
+    status = None
     if form.validate_on_submit():
         rows = form.qualification_rows()
         try:
@@ -122,6 +118,9 @@ def new(organisation_id: int):
                 form.practitioner_values(), [values for _index, values in rows],
                 role=form.role.data, start_date=form.start_date.data,
             )
+        except StateConflict as conflict:
+            form.form_errors.append(conflict.message)
+            status = 409
         except ValidationFailed as error:
             show_field_errors(form, error, {i: row for i, (row, _values) in enumerate(rows)})
         else:
@@ -131,7 +130,10 @@ def new(organisation_id: int):
                 flash(_("已添加从业人员，资质证书等待主管部门核验。"), "success")
             return redirect(url_for("practitioners.detail", organisation_id=organisation.id,
                                     practitioner_id=registration.practitioner.id))
-    status = 400 if request.method == "POST" else 200
+    if request.method == "GET":
+        status = 200
+    elif status is None:
+        status = 400
     return render_template("practitioners/new.html", form=form, organisation=organisation), status
 
 
@@ -230,6 +232,9 @@ def edit_qualification(organisation_id: int, practitioner_id: int, qualification
         try:
             services.update_qualification(current_user, organisation_id, qualification_id,
                                           form.values())
+        except StateConflict as conflict:  # verified meanwhile
+            flash(conflict.message, "error")
+            return redirect(back)
         except ValidationFailed as error:
             show_field_errors(form, error)
         else:
@@ -251,8 +256,8 @@ def remove_qualification(organisation_id: int, practitioner_id: int, qualificati
         abort(400)
     try:
         services.remove_qualification(current_user, organisation_id, qualification_id)
-    except ValidationFailed as error:
-        _flash_state_error(error)
+    except StateConflict as conflict:
+        flash(conflict.message, "error")
     else:
         flash(_("已删除该证书。"), "success")
     return redirect(url_for("practitioners.detail", organisation_id=organisation_id,
@@ -292,8 +297,8 @@ def verify(qualification_id: int):
         abort(400)
     try:
         qualification = _or_404(services.verify_qualification, current_user, qualification_id)
-    except ValidationFailed as error:
-        _flash_state_error(error)
+    except StateConflict as conflict:
+        flash(conflict.message, "error")
         return redirect(url_for("practitioners.review", qualification_id=qualification_id))
     flash(_("已核验：%(name)s 的证书 %(number)s。", name=qualification.practitioner.name,
             number=qualification.certificate_number), "success")
@@ -311,8 +316,8 @@ def decide(qualification_id: int, decision: str):
                else services.revoke_qualification)
     try:
         _or_404(service, current_user, qualification_id, form.reason.data)
-    except services.WrongState as error:
-        _flash_state_error(error)
+    except StateConflict as conflict:
+        flash(conflict.message, "error")
         return redirect(url_for("practitioners.review", qualification_id=qualification_id))
     except ValidationFailed as error:
         show_field_errors(form, error)

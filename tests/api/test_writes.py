@@ -52,6 +52,17 @@ def test_refusals_are_json_with_the_right_status(client, regions):
     assert conflict.status_code == 409 and conflict.json["error"]["code"] == "conflict"
     assert client.post("/api/v1/organisations/999999/approve", headers=inside).status_code == 404
     assert client.post(f"/api/v1/organisations/{organisation.id}/approve").status_code == 401
+    person = factories.make_practitioner(organisation)
+    verified = factories.make_qualification(person)
+    db.session.commit()
+    for step in ("verify", "reject"):  # a wrong state is 409 here as for organisations
+        refused = client.post(f"/api/v1/qualifications/{verified.id}/{step}",
+                              json={"reason": "查无此证"}, headers=inside)
+        assert refused.status_code == 409 and refused.json["error"]["code"] == "conflict", step
+        assert "只有待核验的证书" in refused.json["error"]["message"]
+        unknown = client.post(f"/api/v1/qualifications/999999/{step}",
+                              json={"reason": "查无此证"}, headers=inside)
+        assert unknown.status_code == 404 and unknown.is_json
     malformed = client.post(url, data="{", content_type="application/json", headers=owner)
     assert malformed.status_code == 400 and malformed.json["error"]["code"] == "malformed_json"
     array = client.post(url, json=[1], headers=owner)

@@ -24,7 +24,7 @@ from registry.practitioners.models import (
     Qualification,
     VerificationState,
 )
-from registry.validation import ValidationFailed
+from registry.validation import StateConflict, ValidationFailed
 from tests import factories
 from tests.matrix import fingerprint
 
@@ -183,7 +183,7 @@ def test_commit_false_only_flushes(world):
 def test_exited_organisation_takes_no_new_practitioners(world):
     world.inside.status = OrganisationStatus.EXITED
     db.session.commit()
-    with pytest.raises(services.WrongState):
+    with pytest.raises(StateConflict):
         services.register_practitioner(world.owner, world.inside.id, person(), [certificate()])
     assert db.session.scalar(sa.select(sa.func.count(Practitioner.id))) == 0
 
@@ -332,10 +332,10 @@ def test_a_vouched_for_certificate_cannot_be_edited_or_removed(world, state):
                                                   else None)
     db.session.commit()
     before = fingerprint()
-    with pytest.raises(services.WrongState):
+    with pytest.raises(StateConflict):
         services.update_qualification(world.owner, world.inside.id, qualification.id,
                                       certificate("1511000000999999"))
-    with pytest.raises(services.WrongState):
+    with pytest.raises(StateConflict):
         services.remove_qualification(world.owner, world.inside.id, qualification.id)
     db.session.rollback()
     assert fingerprint() == before
@@ -407,14 +407,14 @@ def test_reject_needs_a_reason_and_only_a_waiting_certificate(world, waiting):
     assert "reason" in error.value.errors and waiting.state is VerificationState.UNVERIFIED
     services.reject_qualification(world.regulator, waiting.id, "发证机构查无此证")
     assert waiting.state is VerificationState.REJECTED and waiting.state_reason == "发证机构查无此证"
-    with pytest.raises(services.WrongState):
+    with pytest.raises(StateConflict):
         services.verify_qualification(world.regulator, waiting.id)
-    with pytest.raises(services.WrongState):
+    with pytest.raises(StateConflict):
         services.revoke_qualification(world.regulator, waiting.id, "处罚")
 
 
 def test_revoke_a_verified_certificate(world, waiting):
-    with pytest.raises(services.WrongState):  # not verified yet
+    with pytest.raises(StateConflict):  # not verified yet
         services.revoke_qualification(world.regulator, waiting.id, "处罚")
     services.verify_qualification(world.regulator, waiting.id)
     revoked = services.revoke_qualification(world.regulator, waiting.id, "烟卫罚〔2026〕3号",

@@ -272,6 +272,30 @@ def test_a_verified_certificate_can_be_revoked_on_its_page(client, regulator):
     assert verified.state is VerificationState.REVOKED
 
 
+def test_a_step_in_the_wrong_state_is_a_message_not_a_field_error(client, regulator):
+    holder = factories.make_practitioner(factories.make_organisation(region_code="370602"))
+    verified = factories.make_qualification(holder)
+    db.session.commit()
+    again = client.post(f"/review/qualifications/{verified.id}/verify", follow_redirects=True)
+    assert again.status_code == 200 and "只有待核验的证书可以核验" in again.get_data(as_text=True)
+    rejected = client.post(f"/review/qualifications/{verified.id}/reject",
+                           data={"reason": "查无此证"}, follow_redirects=True)
+    assert "只有待核验的证书可以退回" in rejected.get_data(as_text=True)
+    assert verified.state is VerificationState.VERIFIED
+
+
+def test_an_exited_organisation_cannot_add_people_and_the_form_keeps_its_values(client, org):
+    from registry.orgs.models import OrganisationStatus
+
+    org.status = OrganisationStatus.EXITED
+    db.session.commit()
+    response = client.post(new_url(org), data=form_data(name="周敏"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409  # the account sees why, at the top of its form
+    assert "已退出登记的机构不能再添加从业人员" in page and input_value(page, "name") == "周敏"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Practitioner)) == 0
+
+
 def test_organisation_accounts_cannot_open_the_queue(client, org):
     assert client.get("/review/qualifications").status_code == 403
 
