@@ -98,9 +98,7 @@ def _demonstration_counts(code: Optional[str], today: date) -> dict[str, int]:
     query = (sa.select(Organisation.region_code,
                        sa.func.count(sa.distinct(DemonstrationDesignation.organisation_id)))
              .join(Organisation, Organisation.id == DemonstrationDesignation.organisation_id)
-             .where(DemonstrationDesignation.revoked_at.is_(None),
-                    DemonstrationDesignation.valid_from <= today,
-                    DemonstrationDesignation.valid_to >= today)
+             .where(DemonstrationDesignation.current_condition(today))
              .group_by(Organisation.region_code))
     if code is not None:
         query = query.where(in_region(Organisation.region_code, code))

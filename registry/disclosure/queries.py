@@ -24,7 +24,7 @@ from registry.practitioners.models import (
     Qualification,
     VerificationState,
 )
-from registry.public.services import Page, PageOutOfRange, _current_designation
+from registry.public.services import Page, PageOutOfRange
 from registry.regions.services import in_region
 from registry.sanctions.models import Sanction, SanctionType
 from registry.sanctions.publication import public_sanctions
@@ -100,7 +100,7 @@ def current_designations(today: date, region: Optional[str] = None) -> sa.Select
     """Current demonstration-unit designations of public organisations, by region and name."""
     query = (sa.select(DemonstrationDesignation)
              .join(Organisation, Organisation.id == DemonstrationDesignation.organisation_id)
-             .where(_current_designation(today), Organisation.status.in_(PUBLIC_STATUSES))
+             .where(DemonstrationDesignation.current_condition(today), Organisation.status.in_(PUBLIC_STATUSES))
              .options(joinedload(DemonstrationDesignation.organisation)
                       .joinedload(Organisation.region))
              .order_by(Organisation.region_code, Organisation.name, DemonstrationDesignation.id))

@@ -193,6 +193,7 @@ def revoke_for_sanction(sanction: Sanction, *, actor=None,
     designations = list(db.session.scalars(
         sa.select(DemonstrationDesignation)
         .where(DemonstrationDesignation.organisation_id == sanction.organisation_id,
+               # current ones and those not yet begun: a serious sanction ends both
                DemonstrationDesignation.revoked_at.is_(None),
                DemonstrationDesignation.valid_to >= today)
         .options(joinedload(DemonstrationDesignation.organisation))
@@ -217,9 +218,7 @@ def designations_in_jurisdiction(actor, page: int, per_page: int, current_only: 
     if actor.role is not Role.ADMIN:
         query = query.where(in_region(Organisation.region_code, actor.region_code))
     if current_only:
-        query = query.where(DemonstrationDesignation.revoked_at.is_(None),
-                            DemonstrationDesignation.valid_from <= today,
-                            DemonstrationDesignation.valid_to >= today)
+        query = query.where(DemonstrationDesignation.current_condition(today))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -230,9 +229,7 @@ def candidates(actor, today: date, limit: int = 50) -> list[Candidate]:
     from registry.evaluation.models import Evaluation, EvaluationState, Grade
 
     current = (sa.select(DemonstrationDesignation.organisation_id)
-               .where(DemonstrationDesignation.revoked_at.is_(None),
-                      DemonstrationDesignation.valid_from <= today,
-                      DemonstrationDesignation.valid_to >= today))
+               .where(DemonstrationDesignation.current_condition(today)))
     excellent = (sa.select(Evaluation.organisation_id)
                  .where(Evaluation.state == EvaluationState.PUBLISHED,
                         Evaluation.grade == Grade.EXCELLENT))

@@ -64,7 +64,7 @@ def latest_published_evaluation(organisation_id: int) -> Optional[Evaluation]:
         sa.select(Evaluation)
         .where(Evaluation.organisation_id == organisation_id,
                Evaluation.state == EvaluationState.PUBLISHED)
-        .order_by(Evaluation.cycle.desc(), Evaluation.published_at.desc(), Evaluation.id.desc())
+        .order_by(*Evaluation.latest_first())
         .limit(1)
     ).first()
 

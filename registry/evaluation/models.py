@@ -160,6 +160,13 @@ class Evaluation(TimestampMixin, db.Model):
     assessors = relationship("User", secondary=evaluation_assessors)
     scores = relationship("Score", back_populates="evaluation", order_by="Score.criterion_id")
 
+    @classmethod
+    def latest_first(cls) -> tuple:
+        """The one order of an organisation's evaluations, latest first: cycle, then
+        publication, then id (ties never depend on the database's plan). The first published
+        one in this order is "the latest published evaluation" everywhere."""
+        return (cls.cycle.desc(), cls.published_at.desc(), cls.id.desc())
+
 
 class Score(db.Model):
     """Points for one criterion (0 … max, in half points) with the assessor's comment."""
@@ -214,5 +221,11 @@ class DemonstrationDesignation(TimestampMixin, db.Model):
     organisation = relationship("Organisation")
 
     def is_current(self, on: date) -> bool:
-        """Valid on ``on`` and not revoked."""
+        """Valid on ``on`` and not revoked (``current_condition`` in SQL)."""
         return self.revoked_at is None and self.valid_from <= on <= self.valid_to
+
+    @classmethod
+    def current_condition(cls, on: date):
+        """SQL: the designation is current on ``on`` (``is_current`` in the database); the one
+        definition of 'a current demonstration unit' for pages, search, figures and exports."""
+        return sa.and_(cls.revoked_at.is_(None), cls.valid_from <= on, cls.valid_to >= on)

@@ -27,6 +27,7 @@ from registry.auth.policy import Action, PermissionDenied, can, in_jurisdiction,
 from registry.database import load, utcnow
 from registry.evaluation import defaults
 from registry.evaluation.grading import grade_for, is_half_step
+from registry.evaluation.eligibility import latest_published_evaluation
 from registry.evaluation.models import (
     Association,
     Evaluation,
@@ -460,13 +461,13 @@ def published_evaluations(organisation_id: int) -> list[Evaluation]:
         sa.select(Evaluation)
         .where(Evaluation.organisation_id == organisation_id,
                Evaluation.state == EvaluationState.PUBLISHED)
-        .order_by(Evaluation.cycle.desc(), Evaluation.published_at.desc())))
+        .order_by(*Evaluation.latest_first())))
 
 
 def latest_published(organisation_id: int) -> Optional[Evaluation]:
-    """The organisation's most recent published evaluation, or None."""
-    found = published_evaluations(organisation_id)
-    return found[0] if found else None
+    """The organisation's most recent published evaluation, or None (the eligibility rules'
+    ``latest_published_evaluation``: one query, one order)."""
+    return latest_published_evaluation(organisation_id)
 
 
 def organisation_reports(viewer, organisation_id: int) -> tuple[Organisation, list[Evaluation]]:

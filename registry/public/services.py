@@ -250,7 +250,7 @@ def _latest_evaluations(organisation_ids: list[int]) -> dict[int, Evaluation]:
         .where(Evaluation.organisation_id.in_(organisation_ids),
                Evaluation.state == EvaluationState.PUBLISHED)
         .options(joinedload(Evaluation.association))
-        .order_by(Evaluation.cycle.desc(), Evaluation.published_at.desc(), Evaluation.id.desc())
+        .order_by(*Evaluation.latest_first())
     )
     latest: dict[int, Evaluation] = {}
     for evaluation in evaluations:
@@ -299,15 +299,16 @@ def organisation_profile(organisation_id: int, today: date) -> Optional[Organisa
 
 
 def _published_evaluations(organisation_id: int) -> list[Evaluation]:
-    """The organisation's published evaluations, oldest first (cycle, publication, id): the
-    last one is the latest (``_latest_evaluations``' order, reversed)."""
-    return list(db.session.scalars(
+    """The organisation's published evaluations, oldest first: the last one is the latest
+    (``Evaluation.latest_first``, reversed)."""
+    latest_first = db.session.scalars(
         sa.select(Evaluation)
         .where(Evaluation.organisation_id == organisation_id,
                Evaluation.state == EvaluationState.PUBLISHED)
         .options(joinedload(Evaluation.association))
-        .order_by(Evaluation.cycle, Evaluation.published_at, Evaluation.id)
-    ))
+        .order_by(*Evaluation.latest_first())
+    )
+    return list(latest_first)[::-1]
 
 
 def _scores(evaluation: Optional[Evaluation]) -> list:
@@ -468,19 +469,13 @@ def practitioner_profile(practitioner_id: int, today: date) -> Optional[Practiti
 
 # --- demonstration units ----------------------------------------------------------------------
 
-def _current_designation(today: date):
-    return sa.and_(DemonstrationDesignation.revoked_at.is_(None),
-                   DemonstrationDesignation.valid_from <= today,
-                   DemonstrationDesignation.valid_to >= today)
-
-
 def demonstration_counts(code: Optional[str], today: date) -> list[RegionCount]:
     """The direct sub-regions of ``code`` (provinces when None) with their current units."""
     query = (sa.select(Organisation.region_code,
                        sa.func.count(sa.distinct(Organisation.id)))
              .join(DemonstrationDesignation,
                    DemonstrationDesignation.organisation_id == Organisation.id)
-             .where(_current_designation(today), Organisation.status.in_(PUBLIC_STATUSES))
+             .where(DemonstrationDesignation.current_condition(today), Organisation.status.in_(PUBLIC_STATUSES))
              .group_by(Organisation.region_code))
     if code is not None:
         query = query.where(in_region(Organisation.region_code, code))
@@ -492,7 +487,7 @@ def demonstration_units(code: Optional[str], page: int, per_page: int,
                         today: date) -> Page[OrganisationSummary]:
     """Organisations holding a current designation inside ``code``, by region and name."""
     current = sa.select(DemonstrationDesignation.organisation_id).where(
-        _current_designation(today))
+        DemonstrationDesignation.current_condition(today))
     condition = sa.and_(Organisation.status.in_(PUBLIC_STATUSES), Organisation.id.in_(current))
     if code is not None:
         condition = sa.and_(condition, in_region(Organisation.region_code, code))

@@ -127,7 +127,7 @@ def _latest_grades(session: Session, ids: list[int]) -> dict[int, tuple]:
         sa.select(Evaluation.organisation_id, Evaluation.grade, Evaluation.total,
                   Evaluation.state)
         .where(Evaluation.organisation_id.in_(ids))
-        .order_by(Evaluation.cycle.desc(), Evaluation.published_at.desc(), Evaluation.id.desc())
+        .order_by(*Evaluation.latest_first())
     )
     latest: dict[int, tuple] = {}
     for organisation_id, grade, total, state in rows:
@@ -140,9 +140,7 @@ def _demonstration_ids(session: Session, ids: list[int], today: date) -> set[int
     return set(session.scalars(
         sa.select(DemonstrationDesignation.organisation_id)
         .where(DemonstrationDesignation.organisation_id.in_(ids),
-               DemonstrationDesignation.revoked_at.is_(None),
-               DemonstrationDesignation.valid_from <= today,
-               DemonstrationDesignation.valid_to >= today)
+               DemonstrationDesignation.current_condition(today))
     ))
 
 
