@@ -93,7 +93,7 @@ def register_extensions(app: Flask) -> None:
         app,
         force_https=app.config["FORCE_HTTPS"],
         strict_transport_security=app.config["FORCE_HTTPS"],
-        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",

@@ -282,4 +282,4 @@ def _writes_cookie(response: Response) -> bool:
 
 def _carries_csrf_token() -> bool:
     """Whether the page holds a CSRF token (Flask-WTF keeps the request's token in ``g``)."""
-    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
+    return current_app.config["WTF_CSRF_FIELD_NAME"] in g

@@ -51,12 +51,12 @@ def complaint_helpers() -> dict:
 
 def complaint_limit() -> str:
     """``COMPLAINT_LIMIT``: complaints filed per client address."""
-    return current_app.config.get("COMPLAINT_LIMIT", "5 per hour;20 per day")
+    return current_app.config["COMPLAINT_LIMIT"]
 
 
 def track_limit() -> str:
     """``COMPLAINT_TRACK_LIMIT``: tracking look-ups per client address."""
-    return current_app.config.get("COMPLAINT_TRACK_LIMIT", "20 per minute;200 per day")
+    return current_app.config["COMPLAINT_TRACK_LIMIT"]
 
 
 def _subject_ids() -> tuple[int | None, int | None]:

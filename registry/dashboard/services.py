@@ -25,8 +25,6 @@ from registry.regions.services import children, get_region, in_region
 
 # The organisation type the 80% evaluation target is about (社会心理咨询机构).
 COVERED_TYPE = "social_counselling"
-DEFAULT_RATE_TARGET = 0.8
-DEFAULT_DEMONSTRATION_TARGET = 100
 
 
 class UnknownRegion(NotFound):
@@ -114,8 +112,8 @@ def _coverage(region: Optional[Region], cycle: int, counts: dict, units: dict) -
         organisations=sum(total for total, _ in inside),
         evaluated=sum(done for _, done in inside),
         demonstration_units=sum(n for code, n in units.items() if code.startswith(prefix)),
-        rate_target=config.get("EVALUATION_RATE_TARGET", DEFAULT_RATE_TARGET),
-        demonstration_target=config.get("DEMONSTRATION_TARGET", DEFAULT_DEMONSTRATION_TARGET),
+        rate_target=config["EVALUATION_RATE_TARGET"],
+        demonstration_target=config["DEMONSTRATION_TARGET"],
     )
 
 

@@ -43,7 +43,7 @@ def coverage():
         abort(404)
     report = services.coverage_report(current_user, code, cycle, today)
     pending = services.organisations_to_evaluate(current_user, code, cycle, page_arg(),
-                                                 current_app.config.get("PER_PAGE", 20))
+                                                 current_app.config["PER_PAGE"])
     return render_template("dashboard/coverage.html", report=report, pending=pending,
                            cycle=cycle, code=code, cycles=range(today.year, today.year - 6, -1))
 
@@ -57,7 +57,7 @@ def designation_list():
     today = _today()
     current_only = request.args.get("all") != "1"
     page = designations.designations_in_jurisdiction(
-        current_user, page_arg(), current_app.config.get("PER_PAGE", 20),
+        current_user, page_arg(), current_app.config["PER_PAGE"],
         current_only, today)
     return render_template("designations/list.html", page=page, current_only=current_only,
                            candidates=designations.candidates(current_user, today),

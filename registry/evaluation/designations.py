@@ -26,13 +26,9 @@ from registry.extensions import db
 from registry.orgs.models import Organisation, OrganisationStatus
 from registry.public.labels import label
 from registry.regions.services import in_region
-from registry.sanctions.models import Sanction, SanctionType
+from registry.sanctions.models import Sanction
 from registry.validation import NotFound, StateConflict, ValidationFailed
 
-DEFAULT_SERIOUS_SANCTION_TYPES = (
-    SanctionType.SUSPENSION.value, SanctionType.ABNORMAL_LIST.value, SanctionType.EXIT.value,
-    SanctionType.LICENCE_REVOCATION_REFERRAL.value,
-)
 FIELDS = ("organisation_id", "year", "designating_body", "valid_from", "valid_to",
           "evaluation_id", "override_reason", "revoked_at", "revoked_reason", "revoked_by_id")
 REASON_MAX = 500
@@ -173,7 +169,7 @@ def revoke(actor, designation_id: int, reason: str) -> DemonstrationDesignation:
 
 def serious_sanction_types() -> frozenset[str]:
     """Sanction type values that revoke designations (``SERIOUS_SANCTION_TYPES``)."""
-    configured = current_app.config.get("SERIOUS_SANCTION_TYPES", DEFAULT_SERIOUS_SANCTION_TYPES)
+    configured = current_app.config["SERIOUS_SANCTION_TYPES"]
     return frozenset(getattr(value, "value", value) for value in configured)
 
 

@@ -27,8 +27,6 @@ from registry.sanctions.models import Sanction, SanctionState
 # Best first: a lower rank is a better grade.
 GRADE_RANK = {Grade.EXCELLENT: 0, Grade.GOOD: 1, Grade.PASS: 2, Grade.FAIL: 3}
 
-DEFAULT_MAX_CYCLE_AGE = 1
-DEFAULT_MIN_PRACTITIONERS = 5
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def _grade_rule(evaluation: Optional[Evaluation], minimum: Grade) -> Rule:
 
 
 def _recent_cycle_rule(evaluation: Optional[Evaluation], today: date) -> Rule:
-    age = current_app.config.get("DEMONSTRATION_MAX_CYCLE_AGE", DEFAULT_MAX_CYCLE_AGE)
+    age = current_app.config["DEMONSTRATION_MAX_CYCLE_AGE"]
     earliest = today.year - age
     label = _("评估属于最近一个周期（%(year)s 年度或以后）", year=earliest)
     if evaluation is None:
@@ -133,7 +131,7 @@ def verified_practitioner_count(organisation_id: int, today: date) -> int:
 
 
 def _practitioner_rule(organisation: Organisation, today: date) -> Rule:
-    minimum = current_app.config.get("PRACTICE_BASE_MIN_PRACTITIONERS", DEFAULT_MIN_PRACTITIONERS)
+    minimum = current_app.config["PRACTICE_BASE_MIN_PRACTITIONERS"]
     count = verified_practitioner_count(organisation.id, today)
     return Rule("verified_practitioners",
                 _("至少 %(num)s 名资质已核验的在职从业人员", num=minimum), count >= minimum,

@@ -58,9 +58,6 @@ QUALIFICATION_INPUT_FIELDS = ("kind", "certificate_number", "issuer", "issued_on
 QUALIFICATION_FIELDS = ("practitioner_id",) + QUALIFICATION_INPUT_FIELDS + (
     "state", "state_reason", "verified_by_id", "verified_at")
 AFFILIATION_FIELDS = ("practitioner_id", "organisation_id", "role", "start_date", "end_date")
-# Who may verify qualifications unless the installation sets QUALIFICATION_VERIFIERS, e.g. to
-# ("regulator", "assessor") when the regulator delegates to the industry association.
-DEFAULT_VERIFIERS = ("regulator",)
 # The states an organisation may still change: nothing a regulator has vouched for.
 EDITABLE_STATES = (VerificationState.UNVERIFIED, VerificationState.REJECTED)
 EXPIRY_BATCH = 500
@@ -100,7 +97,7 @@ def _require_manage(actor: Any, organisation: Organisation) -> None:
 
 def verifier_roles() -> tuple[str, ...]:
     """The roles that verify qualifications here (``QUALIFICATION_VERIFIERS``)."""
-    return tuple(current_app.config.get("QUALIFICATION_VERIFIERS", DEFAULT_VERIFIERS))
+    return tuple(current_app.config["QUALIFICATION_VERIFIERS"])
 
 
 def is_verifier(actor: Any) -> bool:

@@ -41,7 +41,7 @@ CERTIFICATE_LOOKUP_SCOPE = "certificate-lookup"
 
 def certificate_lookup_limit() -> str:
     """``CERTIFICATE_LOOKUP_LIMIT`` (30 per minute per address unless configured)."""
-    return current_app.config.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute")
+    return current_app.config["CERTIFICATE_LOOKUP_LIMIT"]
 
 
 def show_field_errors(form, error: ValidationFailed, rows: dict[int, int] | None = None) -> None:

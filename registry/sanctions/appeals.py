@@ -47,12 +47,11 @@ from registry.sanctions.subjects import organisation_subject, practitioner_subje
 from registry.validation import NotFound, StateConflict, ValidationFailed
 
 APPEAL_FIELDS = ("sanction_id", "kind", "statement", "evidence", "status", "decision_reason")
-DEFAULT_DEADLINE_DAYS = 60
 
 
 def appeal_deadline(sanction: Sanction) -> date:
     """The last day an appeal may be filed."""
-    days = current_app.config.get("APPEAL_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS)
+    days = current_app.config["APPEAL_DEADLINE_DAYS"]
     return sanction.decision_date + timedelta(days=days)
 
 
