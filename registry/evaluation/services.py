@@ -405,12 +405,7 @@ def _require_assessor_of(actor, association: Association, organisation: Organisa
 
 def can_see_draft(viewer, evaluation: Evaluation) -> bool:
     """Drafts are for the evaluating association's assessors (in jurisdiction) and the admin."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return False
-    if viewer.role is Role.ADMIN:
-        return True
-    return (viewer.role is Role.ASSESSOR and viewer.association_id == evaluation.association_id
-            and can(viewer, Action.EVALUATION_SCORE, evaluation.organisation))
+    return can(viewer, Action.EVALUATION_READ_DRAFT, evaluation)
 
 
 def _evaluation(evaluation_id: int, *, lock: bool = False) -> Evaluation:
@@ -443,13 +438,7 @@ def evaluation_for(viewer, evaluation_id: int) -> Evaluation:
 
 
 def _may_read_reports(viewer, organisation: Organisation) -> bool:
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return False
-    if viewer.role is Role.ADMIN:
-        return True
-    if viewer.role is Role.ORG:
-        return viewer.organisation_id == organisation.id
-    return in_jurisdiction(viewer.region_code, organisation.region_code)
+    return can(viewer, Action.EVALUATION_READ_REPORTS, organisation)
 
 
 # --- reading evaluations ----------------------------------------------------------------------

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,7 +28,8 @@ from registry import vocabulary
 from registry.clock import local_today
 from registry.audit.services import changed_fields, record, snapshot
 from registry.auth.models import Role, User
-from registry.auth.policy import Action, PermissionDenied, can, in_jurisdiction
+from registry.auth.policy import Action, PermissionDenied, can, can_any, in_jurisdiction, require, \
+    require_any
 from registry.database import utcnow
 from registry.extensions import db
 from registry.orgs.models import Organisation, OrganisationStatus
@@ -95,27 +95,6 @@ def _require_manage(actor: Any, organisation: Organisation) -> None:
         raise PermissionDenied(Action.PRACTITIONER_MANAGE)
 
 
-def verifier_roles() -> tuple[str, ...]:
-    """The roles that verify qualifications here (``QUALIFICATION_VERIFIERS``)."""
-    return tuple(current_app.config["QUALIFICATION_VERIFIERS"])
-
-
-def is_verifier(actor: Any) -> bool:
-    """Whether ``actor`` verifies qualifications at all (the admin always does)."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    if actor.role is Role.ADMIN:
-        return True
-    return actor.role in (Role.REGULATOR, Role.ASSESSOR) and actor.role.value in verifier_roles()
-
-
-def _verifies_for(actor: Any, organisation: Organisation) -> bool:
-    """A verifier's jurisdiction holds ``organisation``."""
-    if actor.role is Role.ASSESSOR:  # delegated by the regulator: same jurisdiction rule
-        return in_jurisdiction(actor.region_code, organisation.region_code)
-    return can(actor, Action.QUALIFICATION_VERIFY, organisation)
-
-
 def employers(practitioner_id: int, *, current_only: bool) -> list[Organisation]:
     """The organisations a practitioner works for (with ``current_only``) or ever worked for:
     current ones first, then by the latest start, each organisation once."""
@@ -129,22 +108,11 @@ def employers(practitioner_id: int, *, current_only: bool) -> list[Organisation]
     return list(db.session.scalars(query).unique())
 
 
-def may_verify(actor: Any, qualification: Qualification) -> bool:
-    """Whether ``actor`` may verify or reject ``qualification``: a verifier whose jurisdiction
-    holds an organisation the holder currently works for."""
-    if not is_verifier(actor):
-        return False
-    organisations = employers(qualification.practitioner_id, current_only=True)
-    return any(_verifies_for(actor, organisation) for organisation in organisations)
-
-
-def may_revoke(actor: Any, qualification: Qualification) -> bool:
-    """Whether ``actor`` may revoke ``qualification`` (a sanction's consequence): a regulator
-    (or the admin) whose jurisdiction holds an organisation the holder works or worked for.
-    Delegated assessors verify but never revoke."""
-    organisations = employers(qualification.practitioner_id, current_only=False)
-    return any(can(actor, Action.QUALIFICATION_VERIFY, organisation)
-               for organisation in organisations)
+def _holder_employers(qualification: Qualification, *, current_only: bool
+                      ) -> list[Organisation]:
+    """The organisations a certificate is judged by: where its holder works (verifying,
+    rejecting), or works or worked (revoking)."""
+    return employers(qualification.practitioner_id, current_only=current_only)
 
 
 # --- reading what an organisation manages ----------------------------------------------------
@@ -610,8 +578,8 @@ def verify_qualification(actor: Any, qualification_id: int, *, commit: bool = Tr
                          today: Optional[date] = None) -> Qualification:
     """unverified → verified, with who and when (→ expired at once if its date has passed)."""
     qualification = _get_qualification(qualification_id)
-    if not may_verify(actor, qualification):
-        raise PermissionDenied(Action.QUALIFICATION_VERIFY)
+    require_any(actor, Action.QUALIFICATION_VERIFY,
+                _holder_employers(qualification, current_only=True))
     if qualification.state is not VerificationState.UNVERIFIED:
         raise StateConflict(_l("只有待核验的证书可以核验。"))
     today = today or local_today()
@@ -629,8 +597,8 @@ def reject_qualification(actor: Any, qualification_id: int, reason: Any,
                          *, commit: bool = True) -> Qualification:
     """unverified → rejected, with the reason the organisation sees (to correct and resubmit)."""
     qualification = _get_qualification(qualification_id)
-    if not may_verify(actor, qualification):
-        raise PermissionDenied(Action.QUALIFICATION_VERIFY)
+    require_any(actor, Action.QUALIFICATION_VERIFY,
+                _holder_employers(qualification, current_only=True))
     if qualification.state is not VerificationState.UNVERIFIED:
         raise StateConflict(_l("只有待核验的证书可以退回。"))
     cleaned = _clean_reason(reason)
@@ -650,8 +618,8 @@ def revoke_qualification(actor: Any, qualification_id: int, reason: Any,
     The sanctions domain calls this with ``commit=False`` inside its own transaction.
     """
     qualification = _get_qualification(qualification_id)
-    if not may_revoke(actor, qualification):
-        raise PermissionDenied(Action.QUALIFICATION_VERIFY)
+    require_any(actor, Action.QUALIFICATION_REVOKE,
+                _holder_employers(qualification, current_only=False))
     if qualification.state not in (VerificationState.VERIFIED, VerificationState.EXPIRED):
         raise StateConflict(_l("只有已核验的证书可以撤销。"))
     cleaned = _clean_reason(reason)
@@ -703,8 +671,7 @@ def _jurisdiction_condition(actor: Any):
 
 def verification_queue(actor: Any, page: int = 1, per_page: int = 50) -> QueuePage:
     """Unverified certificates of people currently working inside the jurisdiction, oldest first."""
-    if not is_verifier(actor):
-        raise PermissionDenied(Action.QUALIFICATION_VERIFY)
+    require(actor, Action.QUALIFICATION_VERIFY)
     holders = (sa.select(Affiliation.practitioner_id)
                .join(Organisation, Organisation.id == Affiliation.organisation_id)
                .where(Affiliation.end_date.is_(None), _jurisdiction_condition(actor)))
@@ -717,7 +684,7 @@ def verification_queue(actor: Any, page: int = 1, per_page: int = 50) -> QueuePa
     now = utcnow()
     items = [QueueItem(q, q.practitioner,
                        [o for o in employers(q.practitioner_id, current_only=True)
-                        if _verifies_for(actor, o)],
+                        if can(actor, Action.QUALIFICATION_VERIFY, o)],
                        now - q.created_at)
              for q in result.items]
     return QueuePage(items, result.page, max(result.pages, 1), result.total or 0)
@@ -738,7 +705,10 @@ class QualificationReview:
 def qualification_review(actor: Any, qualification_id: int) -> QualificationReview:
     """One certificate for a verifier, with what they may do to it (PermissionDenied otherwise)."""
     qualification = _get_qualification(qualification_id)
-    verify, revoke = may_verify(actor, qualification), may_revoke(actor, qualification)
+    verify = can_any(actor, Action.QUALIFICATION_VERIFY,
+                     _holder_employers(qualification, current_only=True))
+    revoke = can_any(actor, Action.QUALIFICATION_REVOKE,
+                     _holder_employers(qualification, current_only=False))
     if not (verify or revoke):
         raise PermissionDenied(Action.QUALIFICATION_VERIFY)
     decided_by = _account(qualification.verified_by_id)

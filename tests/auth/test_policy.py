@@ -63,3 +63,37 @@ def test_admin_may_do_everything_and_deactivated_nothing(regions):
     admin.active = False
     assert not can(admin, Action.ACCOUNT_MANAGE)
     assert not can(None, Action.OWN_ACCOUNT)
+
+
+def test_verifying_certificates_is_delegated_by_setting_and_revoking_never(app, regions):
+    association = factories.make_association()
+    assessor = factories.make_user(Role.ASSESSOR, association_id=association.id)
+    regulator = factories.make_user(Role.REGULATOR)
+    organisation = factories.make_organisation()
+    assert app.config["QUALIFICATION_VERIFIERS"] == ("regulator",)
+    assert can(regulator, Action.QUALIFICATION_VERIFY, organisation)
+    assert not can(assessor, Action.QUALIFICATION_VERIFY, organisation)
+    app.config["QUALIFICATION_VERIFIERS"] = ("regulator", "assessor")
+    assert can(assessor, Action.QUALIFICATION_VERIFY, organisation)
+    assert not can(assessor, Action.QUALIFICATION_REVOKE, organisation)
+    app.config["QUALIFICATION_VERIFIERS"] = ("assessor",)
+    assert not can(regulator, Action.QUALIFICATION_VERIFY, organisation)
+    assert can(regulator, Action.QUALIFICATION_REVOKE, organisation)  # a sanction's consequence
+
+
+def test_drafts_are_for_the_evaluating_association_only(regions):
+    from registry.auth.policy import can_any
+
+    ours, theirs = factories.make_association(), factories.make_association()
+    assessor = factories.make_user(Role.ASSESSOR, association_id=ours.id)
+    regulator = factories.make_user(Role.REGULATOR)
+    organisation = factories.make_organisation()
+    rubric = factories.make_rubric()
+    own = factories.make_evaluation(organisation, ours, rubric, cycle=2024)
+    other = factories.make_evaluation(organisation, theirs, rubric, cycle=2025)
+    assert can(assessor, Action.EVALUATION_READ_DRAFT, own)
+    assert not can(assessor, Action.EVALUATION_READ_DRAFT, other)
+    assert not can(regulator, Action.EVALUATION_READ_DRAFT, own)
+    assert can(regulator, Action.EVALUATION_READ_REPORTS, organisation)
+    assert can_any(assessor, Action.EVALUATION_READ_DRAFT, [other, own])
+    assert not can_any(assessor, Action.EVALUATION_READ_DRAFT, [])
