@@ -121,6 +121,8 @@ class Config:
     SEARCH_INLINE_SYNC_LIMIT = 200  # larger transactions (imports) are applied by the next sync
     SEARCH_SYNC_INTERVAL = 2.0
     SEARCH_INLINE_REBUILD_LIMIT = 10_000
+    # Bytes of posting sets, columns and term masks the search engine keeps per process.
+    SEARCH_CACHE_BYTES = 256 * 1024 * 1024
 
     @classmethod
     def from_environment(cls, overrides: dict) -> dict:
