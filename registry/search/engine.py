@@ -44,7 +44,7 @@ from registry.search.whoosh_compat import (
     numeric_values,
     packed_pairs,
     posting_ids,
-    segment_id,
+    segments,
 )
 
 __all__ = ["DEFAULT_CACHE_BYTES", "Snapshot", "cache_usage", "clear_caches", "forget_snapshots",
@@ -156,8 +156,7 @@ class Snapshot:
         self.searcher = open_indexes(generation)[kind].searcher()
         self._closer = weakref.finalize(self, _close, self.searcher)
         reader = self.searcher.reader()
-        self.leaves = [(leaf, base, segment_id(leaf), leaf.doc_count_all())
-                       for leaf, base in reader.leaf_readers()]
+        self.leaves = segments(reader)
         self.size = reader.doc_count_all()
         self.empty = np.zeros(self.size, dtype=bool)
         self.empty.flags.writeable = False

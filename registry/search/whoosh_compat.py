@@ -67,7 +67,7 @@ import numpy as np  # noqa: E402
 
 __all__ = ["BLOCK", "BlockPostingsWriter", "SegmentBuilder", "SetCodec", "TermNotFound",
            "UnsupportedWhoosh", "deleted_docs", "field_signature", "numeric_values",
-           "packed_pairs", "posting_ids", "segment_id"]
+           "packed_pairs", "posting_ids", "segments"]
 
 BLOCK = 128  # postings per block, as Whoosh's codec writes them (W3Codec's blocklimit)
 
@@ -89,9 +89,16 @@ class SetCodec(W3Codec):
 
 # --- reading --------------------------------------------------------------------------------
 
-def segment_id(leaf) -> str:
-    """The identity of the segment a leaf reader reads (unique per segment written)."""
-    return leaf.segment().segment_id()
+def segments(reader) -> list[tuple[object, int, str, int]]:
+    """(leaf reader, first document number, segment id, document count) of each segment a
+    reader reads; the id is unique per segment written. An index without segments (nothing
+    was ever added) has none."""
+    found = []
+    for leaf, base in reader.leaf_readers():
+        segment = leaf.segment() if hasattr(leaf, "segment") else None
+        if segment is not None:
+            found.append((leaf, base, segment.segment_id(), leaf.doc_count_all()))
+    return found
 
 
 def deleted_docs(leaf) -> list[int]:
