@@ -34,8 +34,9 @@ def recounted() -> int:
 
 
 def assert_within_budget(budget: int) -> None:
-    usage = engine.cache_usage()
-    assert usage["bytes"] == recounted() <= budget, usage
+    with engine.lock():  # both at one moment, while other threads may be searching
+        usage, total = engine.cache_usage(), recounted()
+    assert usage["bytes"] == total <= budget, usage
 
 
 def ids_of(snap, mask: np.ndarray) -> set[str]:
