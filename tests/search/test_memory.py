@@ -252,3 +252,14 @@ def test_threads_searching_while_the_index_changes_keep_the_caches_consistent(tm
         assert ids_of(snap, snap.term(field, token)) == expected(index.live, field, token)
     del snap
     engine.forget_snapshots()
+
+
+def test_the_budget_comes_from_the_environment(monkeypatch):
+    from registry.config import Config, ConfigError
+
+    assert Config.from_environment({})["SEARCH_CACHE_BYTES"] == 256 * 1024 * 1024
+    monkeypatch.setenv("SEARCH_CACHE_BYTES", "64000000")
+    assert Config.from_environment({})["SEARCH_CACHE_BYTES"] == 64_000_000
+    monkeypatch.setenv("SEARCH_CACHE_BYTES", "64 MB")
+    with pytest.raises(ConfigError, match="SEARCH_CACHE_BYTES must be a whole number"):
+        Config.from_environment({})
