@@ -254,12 +254,15 @@ def test_threads_searching_while_the_index_changes_keep_the_caches_consistent(tm
     engine.forget_snapshots()
 
 
-def test_the_budget_comes_from_the_environment(monkeypatch):
+def test_the_budget_comes_from_the_environment(monkeypatch, tmp_path):
     from registry.config import Config, ConfigError
 
-    assert Config.from_environment({})["SEARCH_CACHE_BYTES"] == 256 * 1024 * 1024
+    given = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "PII_KEY": "y",
+             "SEARCH_INDEX_DIR": str(tmp_path)}  # nothing generated into instance/
+    monkeypatch.delenv("SEARCH_CACHE_BYTES", raising=False)
+    assert Config.from_environment(given)["SEARCH_CACHE_BYTES"] == 256 * 1024 * 1024
     monkeypatch.setenv("SEARCH_CACHE_BYTES", "64000000")
-    assert Config.from_environment({})["SEARCH_CACHE_BYTES"] == 64_000_000
+    assert Config.from_environment(given)["SEARCH_CACHE_BYTES"] == 64_000_000
     monkeypatch.setenv("SEARCH_CACHE_BYTES", "64 MB")
     with pytest.raises(ConfigError, match="SEARCH_CACHE_BYTES must be a whole number"):
-        Config.from_environment({})
+        Config.from_environment(given)
