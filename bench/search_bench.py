@@ -14,7 +14,7 @@ tokenizer; terms under 3 characters fall back to ``LIKE``) over the same data, a
 how long a committed change takes to become searchable. A separate process — like a web
 worker, which never seeded or rebuilt anything — then answers the same mix twice and reports
 its resident memory (``VmRSS``, and the peak ``VmHWM``) beside the search cache's budget and
-what the cache holds. Results go to
+what the cache holds, with the default budget and again with a small one. Results go to
 ``bench/results/search_bench_<orgs>.json`` with a description of the machine.
 """
 from __future__ import annotations
@@ -56,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 RESULTS = HERE / "results"
 COMMON = ["心理咨询", "心理", "咨询", "服务中心", "心理健康", "有限公司", "咨询中心", "工作室"]
+SMALL_BUDGET = 32 * 1024 * 1024  # SEARCH_CACHE_BYTES of the second worker run
 PII_KEY = "q3u5Z0yHn1VjXyBfZr1n3Q9Zq6c0y8vHf4m2Jv8cX1E="
 
 
@@ -220,12 +221,17 @@ def memory_status() -> dict:
     return {"rss_kb": found.get("VmRSS"), "peak_rss_kb": found.get("VmHWM")}
 
 
-def worker_memory(folder: Path, mix: list[dict]) -> dict:
-    """Run the query mix in a fresh process (what a web worker holds); its memory."""
+def worker_memory(folder: Path, mix: list[dict], budget: int | None = None) -> dict:
+    """Run the query mix in a fresh process (what a web worker holds), with the search cache
+    budget ``budget`` (None: the default); its memory and timings."""
     path = folder / "mix.json"
     path.write_text(json.dumps(mix, ensure_ascii=False), encoding="utf-8")
     command = [sys.executable, str(Path(__file__).resolve()), "--worker-memory", str(folder)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    environment = dict(os.environ)
+    environment.pop("SEARCH_CACHE_BYTES", None)
+    if budget is not None:
+        environment["SEARCH_CACHE_BYTES"] = str(budget)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
     return json.loads(done.stdout)
 
 
@@ -234,11 +240,12 @@ def worker_memory_main(folder: Path) -> None:
     app = make_app(folder)
     mix = json.loads((folder / "mix.json").read_text(encoding="utf-8"))
     before = memory_status()
-    run_whoosh(app, mix)
-    run_whoosh(app, mix)
+    cold = run_whoosh(app, mix)
+    warm = run_whoosh(app, mix)
     usage = engine.cache_usage() if hasattr(engine, "cache_usage") else None
     click.echo(json.dumps({"queries": 2 * len(mix), "before_first_search": before,
-                           "after_mix": memory_status(), "search_cache": usage}))
+                           "after_mix": memory_status(), "search_cache": usage,
+                           "cold": percentiles(cold), "warm": percentiles(warm)}))
 
 
 def build_fts(app, path: Path) -> float:
@@ -420,6 +427,9 @@ def main() -> None:
     log("resident memory of a worker after the mix (a fresh process)")
     worker = worker_memory(folder, mix)
     log(f"  {worker}")
+    log(f"  again with a budget of {SMALL_BUDGET} bytes")
+    small_worker = worker_memory(folder, mix, SMALL_BUDGET)
+    log(f"  {small_worker}")
     log("building SQLite FTS5 (trigram) over the same records")
     fts_build = build_fts(app, folder / "fts.sqlite3")
     log("FTS5: the same queries")
@@ -439,6 +449,7 @@ def main() -> None:
         "ratio_p50_whoosh_cold_to_fts5": round(percentiles(cold)["p50"] / percentiles(fts)["p50"], 3),
         "change_to_searchable_ms": percentiles(latency),
         "worker_memory": worker,
+        "worker_memory_small_budget": small_worker,
         "benchmark_process_memory_after_mix": bench_memory,
         "whoosh_cold_by_category": by_category(mix, cold),
         "whoosh_warm_by_category": by_category(mix, warm),

@@ -227,15 +227,15 @@ class Snapshot:
 
     def term(self, field: str, token: str) -> np.ndarray:
         """Live documents containing ``token`` in ``field`` (read-only; cached by snapshot)."""
-        key = ("snapshot", self.serial, field, token)
-        mask = _cached(key)
-        if mask is not None:
-            return mask
         if len(self.leaves) == 1 and not self.has_deletions:
             leaf, _, segid, count = self.leaves[0]
             found = self._leaf_term(leaf, segid, count, field, token)
             if found.dtype == bool:  # the segment's own mask is the answer: no second copy
                 return found
+        key = ("snapshot", self.serial, field, token)
+        mask = _cached(key)
+        if mask is not None:
+            return mask
         mask = np.zeros(self.size, dtype=bool)
         for leaf, base, segid, count in self.leaves:
             found = self._leaf_term(leaf, segid, count, field, token)
@@ -294,13 +294,13 @@ class Snapshot:
 
     def column(self, name: str) -> np.ndarray:
         """A sortable numeric column for every document (cached per segment and snapshot)."""
+        if len(self.leaves) == 1:  # the segment's own column
+            return next(self._per_segment("#column", name, numeric_values))[1]
         key = ("snapshot", self.serial, "#column", name)
         values = _cached(key)
         if values is not None:
             return values
         parts = [values for _, values in self._per_segment("#column", name, numeric_values)]
-        if len(parts) == 1:
-            return parts[0]
         if not parts:
             return np.zeros(0, dtype=np.int64)
         return _remember(key, np.concatenate(parts))
