@@ -1,4 +1,4 @@
-"""Search benchmark (issue 7): corpus, rebuild, a fixed 1,000-query mix, SQLite FTS5 beside it.
+"""Search benchmark: corpus, rebuild, a fixed 1,000-query mix, SQLite FTS5 beside it.
 
     .venv/bin/python bench/search_bench.py                 # 100,000 organisations (long)
     .venv/bin/python bench/search_bench.py --orgs 10000    # a smaller corpus, same mix
@@ -11,7 +11,10 @@ Whoosh index from the database (documents/s over both indexes), answers the quer
 stored fields and highlights) in two passes — *cold*, right after opening the new index with
 empty per-segment caches, and *warm* — then the same queries with SQLite FTS5 (``trigram``
 tokenizer; terms under 3 characters fall back to ``LIKE``) over the same data, and measures
-how long a committed change takes to become searchable. Results go to
+how long a committed change takes to become searchable. A separate process — like a web
+worker, which never seeded or rebuilt anything — then answers the same mix twice and reports
+its resident memory (``VmRSS``, and the peak ``VmHWM``) beside the search cache's budget and
+what the cache holds, with the default budget and again with a small one. Results go to
 ``bench/results/search_bench_<orgs>.json`` with a description of the machine.
 """
 from __future__ import annotations
@@ -23,6 +26,7 @@ import platform
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from datetime import date, datetime, timezone
@@ -52,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 RESULTS = HERE / "results"
 COMMON = ["心理咨询", "心理", "咨询", "服务中心", "心理健康", "有限公司", "咨询中心", "工作室"]
+SMALL_BUDGET = 32 * 1024 * 1024  # SEARCH_CACHE_BYTES of the second worker run
 PII_KEY = "q3u5Z0yHn1VjXyBfZr1n3Q9Zq6c0y8vHf4m2Jv8cX1E="
 
 
@@ -204,6 +209,43 @@ def run_whoosh(app, mix: list[dict]) -> list[float]:
             if number % 250 == 0:
                 log(f"  whoosh {number}/{len(mix)}")
     return timings
+
+
+def memory_status() -> dict:
+    """This process's resident memory now and at its peak (kB, from /proc/self/status)."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0])
+    return {"rss_kb": found.get("VmRSS"), "peak_rss_kb": found.get("VmHWM")}
+
+
+def worker_memory(folder: Path, mix: list[dict], budget: int | None = None) -> dict:
+    """Run the query mix in a fresh process (what a web worker holds), with the search cache
+    budget ``budget`` (None: the default); its memory and timings."""
+    path = folder / "mix.json"
+    path.write_text(json.dumps(mix, ensure_ascii=False), encoding="utf-8")
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker-memory", str(folder)]
+    environment = dict(os.environ)
+    environment.pop("SEARCH_CACHE_BYTES", None)
+    if budget is not None:
+        environment["SEARCH_CACHE_BYTES"] = str(budget)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
+    return json.loads(done.stdout)
+
+
+def worker_memory_main(folder: Path) -> None:
+    """The child of ``worker_memory``: open the index, answer the mix twice, report."""
+    app = make_app(folder)
+    mix = json.loads((folder / "mix.json").read_text(encoding="utf-8"))
+    before = memory_status()
+    cold = run_whoosh(app, mix)
+    warm = run_whoosh(app, mix)
+    usage = engine.cache_usage() if hasattr(engine, "cache_usage") else None
+    click.echo(json.dumps({"queries": 2 * len(mix), "before_first_search": before,
+                           "after_mix": memory_status(), "search_cache": usage,
+                           "cold": percentiles(cold), "warm": percentiles(warm)}))
 
 
 def build_fts(app, path: Path) -> float:
@@ -362,7 +404,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--worker-memory", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker_memory:
+        worker_memory_main(args.worker_memory)
+        return
     description = machine()
     folder = WORK / f"orgs-{args.orgs}-seed-{args.seed}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -377,6 +423,13 @@ def main() -> None:
     cold = run_whoosh(app, mix)
     log("whoosh: warm pass")
     warm = run_whoosh(app, mix)
+    bench_memory = memory_status()
+    log("resident memory of a worker after the mix (a fresh process)")
+    worker = worker_memory(folder, mix)
+    log(f"  {worker}")
+    log(f"  again with a budget of {SMALL_BUDGET} bytes")
+    small_worker = worker_memory(folder, mix, SMALL_BUDGET)
+    log(f"  {small_worker}")
     log("building SQLite FTS5 (trigram) over the same records")
     fts_build = build_fts(app, folder / "fts.sqlite3")
     log("FTS5: the same queries")
@@ -395,6 +448,9 @@ def main() -> None:
         "ratio_p95_whoosh_cold_to_fts5": round(percentiles(cold)["p95"] / percentiles(fts)["p95"], 3),
         "ratio_p50_whoosh_cold_to_fts5": round(percentiles(cold)["p50"] / percentiles(fts)["p50"], 3),
         "change_to_searchable_ms": percentiles(latency),
+        "worker_memory": worker,
+        "worker_memory_small_budget": small_worker,
+        "benchmark_process_memory_after_mix": bench_memory,
         "whoosh_cold_by_category": by_category(mix, cold),
         "whoosh_warm_by_category": by_category(mix, warm),
         "fts5_by_category": by_category(mix, fts),
@@ -404,7 +460,7 @@ def main() -> None:
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     summary = {key: result[key] for key in ("rebuild", "whoosh_cold", "whoosh_warm", "fts5",
                                              "ratio_p95_whoosh_cold_to_fts5",
-                                             "change_to_searchable_ms")}
+                                             "change_to_searchable_ms", "worker_memory")}
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     log(f"written to {out}")
 

@@ -121,6 +121,9 @@ class Config:
     SEARCH_INLINE_SYNC_LIMIT = 200  # larger transactions (imports) are applied by the next sync
     SEARCH_SYNC_INTERVAL = 2.0
     SEARCH_INLINE_REBUILD_LIMIT = 10_000
+    # Bytes of posting sets, columns and term masks the search engine keeps per process
+    # (environment variable of the same name).
+    SEARCH_CACHE_BYTES = 256 * 1024 * 1024
 
     @classmethod
     def from_environment(cls, overrides: dict) -> dict:
@@ -139,6 +142,8 @@ class Config:
             # long after login whatever happens.
             "SESSION_IDLE_MINUTES": lambda: _positive_int("SESSION_IDLE_MINUTES", 30),
             "SESSION_MAX_HOURS": lambda: _positive_int("SESSION_MAX_HOURS", 12),
+            "SEARCH_CACHE_BYTES": lambda: _positive_int("SEARCH_CACHE_BYTES",
+                                                        cls.SEARCH_CACHE_BYTES),
             # Anonymous public pages and API reads: how long a proxy or browser keeps them
             # (0: revalidate every time), and how long a proxy may serve one stale while it
             # revalidates (registry/http_cache.py).

@@ -13,96 +13,175 @@ engine reads the index's postings itself and never scores them one by one:
   plus a match tier (exact name or identifier, words found in the name), combined into one
   integer key so that only the requested page is sorted (``argpartition``);
 - searchers are opened once per process and reopened only when the index changed
-  (``up_to_date()``; ``Searcher.refresh()`` is broken in Whoosh 2.7.5 and never used).
+  (``up_to_date()``; ``Searcher.refresh()`` is broken in Whoosh 2.7.5 and never used); a
+  replaced snapshot's searcher is closed once no search uses it.
+
+Memory is bounded: every cached posting set, live mask, column, name vocabulary and combined
+term mask of a snapshot lives in one least-recently-used cache counted against one budget per
+process (``SEARCH_CACHE_BYTES``; evicted entries are read again from the index when next
+needed). Outside it are only a snapshot's fixed state (its live and empty masks, one byte per
+document each) and the arrays of the queries running at the moment. All of it is changed under
+one lock (``lock()``), which searches hold too. What the engine needs of Whoosh's internals is
+in ``registry.search.whoosh_compat``.
 """
 from __future__ import annotations
 
+import itertools
+import sys
 import threading
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from whoosh import columns as whoosh_columns
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.reading import TermNotFound
+from flask import current_app, has_app_context
 
 from registry.search.storage import current_generation, open_indexes
+from registry.search.whoosh_compat import (
+    TermNotFound,
+    deleted_docs,
+    numeric_values,
+    packed_pairs,
+    posting_ids,
+    segments,
+)
 
-CACHE_BYTES = 256 * 1024 * 1024  # per-segment posting cache of a process
-SNAPSHOT_TERMS = 4096  # combined masks kept by one snapshot (one index generation)
+__all__ = ["DEFAULT_CACHE_BYTES", "Snapshot", "cache_usage", "clear_caches", "forget_snapshots",
+           "lock", "numeric_values", "packed_pairs", "set_cache_budget", "snapshot", "top"]
+
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024  # the budget when no app says (SEARCH_CACHE_BYTES)
+ENTRY_BYTES = 256  # what an entry costs besides its array: key tuple, dictionary slot, header
 DENSE = 32  # a term in more than 1/32 of a segment's documents is cached as a mask, else ids
 
+# Everything below is shared by the threads of a process and changed only under ``_lock``.
 _lock = threading.RLock()
-_mask_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
-_column_cache: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+# One least-recently-used cache of everything derived from the index, within one budget:
+# ("segment", kind, segment id, …) → posting sets, live masks, columns and name bigrams of an
+# immutable segment (valid as long as the segment exists, in any snapshot); ("snapshot",
+# serial, …) → a snapshot's combined term masks and columns (dropped with the snapshot).
+# Values: (the read-only array or set, the bytes it is counted for).
+_cache: "OrderedDict[tuple, tuple[object, int]]" = OrderedDict()
 _cached_bytes = [0]
-_lexicons: dict[tuple, frozenset] = {}
+_budget = [DEFAULT_CACHE_BYTES]
 _snapshots: dict[tuple[str, str], "Snapshot"] = {}
+_serials = itertools.count(1)
+_posting_ids = posting_ids  # (the name the bulk writer's tests read postings with)
 
 
-def _remember(cache: OrderedDict, key: tuple, value: np.ndarray) -> None:
-    value.flags.writeable = False  # shared between queries: nobody may change it in place
-    cache[key] = value
-    _cached_bytes[0] += value.nbytes
-    while _cached_bytes[0] > CACHE_BYTES and len(cache) > 1:
-        _, dropped = cache.popitem(last=False)
-        _cached_bytes[0] -= dropped.nbytes
+def _cached(key: tuple):
+    """The cached value of ``key`` (now the most recently used), or None."""
+    with _lock:
+        entry = _cache.get(key)
+        if entry is None:
+            return None
+        _cache.move_to_end(key)
+        return entry[0]
+
+
+def _remember(key: tuple, value, size: Optional[int] = None):
+    """Cache ``value`` (an array, made read-only; or a set of ``size`` bytes) and return it.
+
+    The least recently used entries go until the cache fits its budget; a value larger than
+    the whole budget is returned without being kept."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False  # shared between queries: nobody may change it in place
+        size = value.nbytes
+    size = int(size) + ENTRY_BYTES
+    with _lock:
+        previous = _cache.pop(key, None)  # another thread read the same thing meanwhile
+        if previous is not None:
+            _cached_bytes[0] -= previous[1]
+        if size <= _budget[0]:
+            _cache[key] = (value, size)
+            _cached_bytes[0] += size
+            _evict()
+    return value
+
+
+def _evict() -> None:
+    while _cached_bytes[0] > _budget[0] and _cache:
+        _, (_, size) = _cache.popitem(last=False)
+        _cached_bytes[0] -= size
+
+
+def _drop(keep) -> None:
+    """Forget every entry whose key ``keep(key)`` rejects."""
+    with _lock:
+        for key in [key for key in _cache if not keep(key)]:
+            _cached_bytes[0] -= _cache.pop(key)[1]
+
+
+def set_cache_budget(nbytes: int) -> None:
+    """Bound this process's caches to ``nbytes`` (evicting at once if they hold more)."""
+    with _lock:
+        _budget[0] = max(0, int(nbytes))
+        _evict()
+
+
+def cache_usage() -> dict:
+    """What the caches hold now: counted bytes, entries, the budget, open snapshots."""
+    with _lock:
+        return {"bytes": _cached_bytes[0], "entries": len(_cache), "budget": _budget[0],
+                "snapshots": len(_snapshots)}
 
 
 def clear_caches() -> None:
-    """Forget every cached posting set and column (the benchmark's cold start)."""
-    _mask_cache.clear()
-    _column_cache.clear()
-    _lexicons.clear()
-    _cached_bytes[0] = 0
-    _snapshots.clear()
+    """Forget every open snapshot and everything cached (the benchmark's cold start)."""
+    with _lock:
+        _snapshots.clear()
+        _cache.clear()
+        _cached_bytes[0] = 0
 
 
-def _posting_ids(matcher) -> np.ndarray:
-    """All document numbers of a posting list, a block at a time where the format allows.
+def _set_size(values: frozenset) -> int:
+    return sys.getsizeof(values) + sum(sys.getsizeof(value) for value in values)
 
-    A segment with deletions wraps its matchers to skip deleted documents; the wrapper is
-    peeled off because deletions are applied by the snapshot's live mask."""
-    while not isinstance(matcher, W3LeafMatcher) and getattr(matcher, "child", None) is not None:
-        matcher = matcher.child
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:  # (byte ids: vectors)
-        chunks = []
-        while not matcher._atend:  # block-level access: ~40x faster than id() per posting
-            if matcher._data is None:
-                matcher._read_data()
-            # A block stores its ids as differences (Whoosh's _read_ids adds them up in Python:
-            # half of a process's first search was spent there).
-            chunks.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))
-            matcher._next_block()
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
-    return np.fromiter(matcher.all_ids(), dtype=np.int64)
+
+def _close(searcher) -> None:
+    searcher.close()
 
 
 class Snapshot:
-    """One open searcher over one index, with masks and columns of its documents."""
+    """One open searcher over one index, with masks and columns of its documents.
+
+    Its searcher (and the index files it holds open) is closed when the snapshot is no longer
+    used: once ``snapshot()`` has replaced it and the last search holding it has finished (at
+    once when none does), or when the process exits."""
 
     def __init__(self, kind: str, generation: Path):
         self.kind = kind
         self.generation = generation
+        self.serial = next(_serials)
         self.searcher = open_indexes(generation)[kind].searcher()
+        self._closer = weakref.finalize(self, _close, self.searcher)
         reader = self.searcher.reader()
-        self.leaves = [(leaf, base, leaf.segment().segment_id(), leaf.doc_count_all())
-                       for leaf, base in reader.leaf_readers()]
+        self.leaves = segments(reader)
         self.size = reader.doc_count_all()
         self.empty = np.zeros(self.size, dtype=bool)
         self.empty.flags.writeable = False
         self.has_deletions = False
-        self._terms: dict[tuple[str, str], np.ndarray] = {}
         self.regions: dict = {}  # region facet rows by parent code, for this snapshot's life
         self.live = self._combine([self._live(leaf, segid, count)
                                    for leaf, _, segid, count in self.leaves])
-        self._columns: dict[str, np.ndarray] = {}
+
+    @property
+    def closed(self) -> bool:
+        """Whether the searcher has been closed (the snapshot can no longer be read)."""
+        return not self._closer.alive
+
+    def close(self) -> None:
+        """Close the searcher now (nobody may use this snapshot afterwards)."""
+        self._closer()
 
     def fresh(self) -> bool:
         """Whether no commit or swap happened since this snapshot was opened."""
         return current_generation(self.generation.parent) == self.generation \
             and self.searcher.up_to_date()
+
+    def segments(self) -> set[tuple[str, str]]:
+        """(kind, segment id) of each segment this snapshot reads."""
+        return {(self.kind, segid) for _, _, segid, _ in self.leaves}
 
     def _combine(self, parts: list[np.ndarray]) -> np.ndarray:
         if len(parts) == 1:
@@ -114,27 +193,29 @@ class Snapshot:
         return combined
 
     def _live(self, leaf, segid: str, count: int) -> np.ndarray:
-        deleted = sorted(leaf.segment().deleted_docs() or ()) if leaf.has_deletions() else []
+        deleted = deleted_docs(leaf)
         if deleted:
             self.has_deletions = True
-        key = (self.kind, segid, "#live", len(deleted), count)
-        mask = _mask_cache.get(key)
+        if not deleted:
+            mask = np.ones(count, dtype=bool)
+            mask.flags.writeable = False
+            return mask
+        key = ("segment", self.kind, segid, "#live", len(deleted), count)
+        mask = _cached(key)
         if mask is None:
             mask = np.ones(count, dtype=bool)
-            if deleted:
-                mask[np.asarray(deleted, dtype=np.int64)] = False
-            _remember(_mask_cache, key, mask)
+            mask[np.asarray(deleted, dtype=np.int64)] = False
+            _remember(key, mask)
         return mask
 
     def _leaf_term(self, leaf, segid: str, count: int, field: str, token: str) -> np.ndarray:
         """The segment's documents with ``token``: a mask if common, else their numbers."""
-        key = (self.kind, segid, field, token)
-        found = _mask_cache.get(key)
+        key = ("segment", self.kind, segid, field, token)
+        found = _cached(key)
         if found is not None:
-            _mask_cache.move_to_end(key)
             return found
         try:
-            ids = _posting_ids(leaf.postings(field, token))
+            ids = posting_ids(leaf.postings(field, token))
         except TermNotFound:
             ids = np.zeros(0, dtype=np.int64)
         if len(ids) * DENSE > count:
@@ -142,13 +223,17 @@ class Snapshot:
             found[ids] = True
         else:
             found = ids.astype(np.int32)
-        _remember(_mask_cache, key, found)
-        return found
+        return _remember(key, found)
 
     def term(self, field: str, token: str) -> np.ndarray:
         """Live documents containing ``token`` in ``field`` (read-only; cached by snapshot)."""
-        key = (field, token)
-        mask = self._terms.get(key)
+        if len(self.leaves) == 1 and not self.has_deletions:
+            leaf, _, segid, count = self.leaves[0]
+            found = self._leaf_term(leaf, segid, count, field, token)
+            if found.dtype == bool:  # the segment's own mask is the answer: no second copy
+                return found
+        key = ("snapshot", self.serial, field, token)
+        mask = _cached(key)
         if mask is not None:
             return mask
         mask = np.zeros(self.size, dtype=bool)
@@ -160,11 +245,7 @@ class Snapshot:
                 mask[found + base] = True
         if self.has_deletions:
             mask &= self.live
-        mask.flags.writeable = False
-        if len(self._terms) >= SNAPSHOT_TERMS:
-            self._terms.pop(next(iter(self._terms)))
-        self._terms[key] = mask
-        return mask
+        return _remember(key, mask)
 
     def any_of(self, field: str, tokens) -> np.ndarray:
         """Documents containing at least one of ``tokens``."""
@@ -191,15 +272,13 @@ class Snapshot:
         The name field's CJK bigrams of each segment are read once into a set and kept with
         the segment's other cached data."""
         for leaf, _, segid, _ in self.leaves:
-            key = (self.kind, segid, "#bigrams")
-            vocabulary = _lexicons.get(key)
+            key = ("segment", self.kind, segid, "#bigrams")
+            vocabulary = _cached(key)
             if vocabulary is None:
                 vocabulary = frozenset(
                     text for text in (term.decode("utf-8") for term in leaf.lexicon("name"))
                     if len(text) == 2 and not text.isascii())
-                _lexicons[key] = vocabulary
-                while len(_lexicons) > 64:
-                    _lexicons.pop(next(iter(_lexicons)))
+                _remember(key, vocabulary, _set_size(vocabulary))
             if bigram in vocabulary:
                 return True
         return False
@@ -207,20 +286,24 @@ class Snapshot:
     def _per_segment(self, tag: str, name: str, read):
         """(base, ``read(column reader, document count)``) of each segment, cached per segment."""
         for leaf, base, segid, count in self.leaves:
-            key = (self.kind, segid, tag, name)
-            found = _column_cache.get(key)
+            key = ("segment", self.kind, segid, tag, name)
+            found = _cached(key)
             if found is None:
-                found = read(leaf.column_reader(name, translate=False), count)
-                _remember(_column_cache, key, found)
+                found = _remember(key, read(leaf.column_reader(name, translate=False), count))
             yield base, found
 
     def column(self, name: str) -> np.ndarray:
-        """A sortable numeric column for every document (cached per segment)."""
-        if name not in self._columns:
-            parts = [values for _, values in self._per_segment("#column", name, numeric_values)]
-            self._columns[name] = np.concatenate(parts) if len(parts) > 1 else (
-                parts[0] if parts else np.zeros(0, dtype=np.int64))
-        return self._columns[name]
+        """A sortable numeric column for every document (cached per segment and snapshot)."""
+        if len(self.leaves) == 1:  # the segment's own column
+            return next(self._per_segment("#column", name, numeric_values))[1]
+        key = ("snapshot", self.serial, "#column", name)
+        values = _cached(key)
+        if values is not None:
+            return values
+        parts = [values for _, values in self._per_segment("#column", name, numeric_values)]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return _remember(key, np.concatenate(parts))
 
     def pairs(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, values) of a column of packed uint32 lists, one pair per value:
@@ -242,46 +325,28 @@ class Snapshot:
         return self.searcher.document_number(id=doc_id)
 
 
-def numeric_values(reader, count: int) -> np.ndarray:
-    """Every document's value of one segment's numeric column, read in one piece.
-
-    Whoosh's NumericColumn stores fixed-width big-endian values for the documents up to the
-    last one with a non-default value (gaps filled with the default); the rest are the default.
-    Going through the reader one document at a time cost ~1 s for a 360,000-document segment:
-    a process's first search paid it. Any other reader (a segment without the column) is read
-    the slow way."""
-    if not isinstance(reader, whoosh_columns.NumericColumn.Reader):
-        return np.fromiter(reader, dtype=np.int64, count=count)
-    values = np.full(count, reader._default, dtype=np.int64)
-    stored = min(reader._count, count)
-    if stored:
-        raw = reader._dbfile.get(reader._basepos, stored * reader._fixedlen)
-        values[:stored] = np.frombuffer(raw, dtype=">" + reader._typecode)
-    return values
+def _budget_of_app() -> None:
+    """Take the budget from the app's ``SEARCH_CACHE_BYTES`` when there is an app."""
+    if has_app_context():
+        budget = current_app.config.get("SEARCH_CACHE_BYTES")
+        if budget is not None and budget != _budget[0]:
+            set_cache_budget(budget)
 
 
-def packed_pairs(reader, count: int) -> np.ndarray:
-    """(document numbers, values) stacked, one column per value, of one segment's column of
-    packed native uint32 lists (a VarBytesColumn: the values are stored one after another in
-    document order, with an array of their lengths)."""
-    if not isinstance(reader, whoosh_columns.VarBytesColumn.Reader):
-        owners, items = [], []
-        for docnum, packed in enumerate(reader):
-            if packed:
-                numbers = np.frombuffer(packed, dtype=np.uint32)
-                owners.append(np.full(len(numbers), docnum, dtype=np.int64))
-                items.append(numbers.astype(np.int64))
-        if not owners:
-            return np.zeros((2, 0), dtype=np.int64)
-        return np.stack([np.concatenate(owners), np.concatenate(items)])
-    lengths = np.array(reader._lengths, dtype=np.int64)[:count]
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros((2, 0), dtype=np.int64)
-    raw = reader._dbfile.get(reader._basepos, total)
-    items = np.frombuffer(raw, dtype=np.uint32).astype(np.int64)
-    owners = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths // 4)
-    return np.stack([owners, items])
+def _retire(key: tuple[str, str]) -> None:
+    """Stop handing out snapshot ``key`` and forget what was cached for it alone (its
+    searcher closes when the last search using it lets it go)."""
+    old = _snapshots.pop(key, None)
+    if old is not None:
+        serial = old.serial
+        _drop(lambda entry: not (entry[0] == "snapshot" and entry[1] == serial))
+
+
+def _drop_unused_segments() -> None:
+    """Forget what was cached for segments no open snapshot reads any more (merged away, or
+    of a replaced generation)."""
+    used = set().union(*(snap.segments() for snap in _snapshots.values()))
+    _drop(lambda entry: entry[0] != "segment" or (entry[1], entry[2]) in used)
 
 
 def snapshot(kind: str, index_dir: str) -> Snapshot:
@@ -290,27 +355,38 @@ def snapshot(kind: str, index_dir: str) -> Snapshot:
     Raises ``IndexUnavailable`` when there is no readable index."""
     from registry.search.storage import IndexUnavailable, root_of
 
+    _budget_of_app()
     root = root_of(index_dir)
     key = (kind, str(root))
-    current = _snapshots.get(key)
-    if current is not None and current.fresh():
-        return current
-    generation = current_generation(root)
-    if generation is None:
-        raise IndexUnavailable("no index yet")
-    try:
-        fresh = Snapshot(kind, generation)
-    except IndexUnavailable:
-        raise
-    except Exception as error:  # a damaged segment file
-        raise IndexUnavailable(str(error)) from error
-    _snapshots[key] = fresh
-    return fresh
+    with _lock:
+        current = _snapshots.get(key)
+        if current is not None and current.fresh():
+            return current
+        generation = current_generation(root)
+        if generation is None:
+            _retire(key)
+            _drop_unused_segments()
+            raise IndexUnavailable("no index yet")
+        try:
+            fresh = Snapshot(kind, generation)
+        except IndexUnavailable:
+            raise
+        except Exception as error:  # a damaged segment file
+            raise IndexUnavailable(str(error)) from error
+        finally:
+            if current is not None:
+                _retire(key)
+        _snapshots[key] = fresh
+        _drop_unused_segments()
+        return fresh
 
 
 def forget_snapshots() -> None:
     """Drop every open snapshot (after a rebuild in this process, and between tests)."""
-    _snapshots.clear()
+    with _lock:
+        for key in list(_snapshots):
+            _retire(key)
+        _drop_unused_segments()
 
 
 def top(candidates: np.ndarray, keys: list[np.ndarray], offset: int, limit: int) -> np.ndarray:

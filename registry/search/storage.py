@@ -23,7 +23,8 @@ from typing import Iterator, Optional
 
 from whoosh import columns, fields, formats, index
 from whoosh.analysis import Tokenizer
-from whoosh.codec.whoosh3 import W3Codec
+
+from registry.search.whoosh_compat import SetCodec, field_signature
 
 ORGANISATIONS = "organisations"
 PRACTITIONERS = "practitioners"
@@ -58,19 +59,6 @@ class TokenSet(fields.FieldType):
         self.spelling = False
 
 
-class SetCodec(W3Codec):
-    """Whoosh's codec without per-posting length statistics. Nothing here is scored by field
-    length, and looking lengths up costs a file-existence check per posting when a field has
-    none (most of the time of a rebuild). Every writer of these indexes uses it."""
-
-    length_stats = False
-
-    def __init__(self):
-        # No zlib per posting block: they are small sets of ids. (Inlining more than one
-        # posting in the term table would save more, but is broken in Whoosh 2.7.5.)
-        super().__init__(compression=0)
-
-
 def open_writer(ix: index.Index, **options):
     """A writer of ``ix`` with the codec above (commits and merges go through it)."""
     return ix.writer(codec=SetCodec(), **options)
@@ -98,6 +86,16 @@ def schema() -> fields.Schema:
 
 
 FIELDS = frozenset(schema().names())
+
+
+def schema_differences(found: fields.Schema) -> list[str]:
+    """The fields of ``found`` (an index's schema) missing, added or of another type than in
+    ``schema()``: the name, the class, the postings format, the column and its type code, or
+    whether it is stored or unique."""
+    expected = {name: field_signature(field) for name, field in schema().items()}
+    present = {name: field_signature(field) for name, field in found.items()}
+    return sorted(name for name in expected.keys() | present.keys()
+                  if expected.get(name) != present.get(name))
 
 
 def root_of(index_dir: str) -> Path:
@@ -132,8 +130,10 @@ def open_indexes(generation: Path) -> dict[str, index.Index]:
             gc.collect()
         raise IndexUnavailable(str(error)) from None
     for kind, ix in indexes.items():
-        if frozenset(ix.schema.names()) != FIELDS:  # written by an older version: rebuild it
-            raise IndexUnavailable(f"the {kind} index has an outdated schema")
+        differences = schema_differences(ix.schema)
+        if differences:  # written by an older version: rebuild it
+            raise IndexUnavailable(f"the {kind} index has an outdated schema "
+                                   f"(fields {', '.join(differences)})")
     return indexes
 
 
