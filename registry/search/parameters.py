@@ -19,8 +19,9 @@ class _SearchParameters(Schema):
 
     q = fields.String(validate=validate.Length(max=rules.MAX_QUERY_CHARS), metadata={
         "description": "words, pinyin, initials, a USCC or a certificate number"})
-    region = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"), metadata={
-        "description": "a region code; a city includes its counties"})
+    # Empty is accepted (a search form's "all regions"), as ``query._region`` parses it.
+    region = fields.String(validate=validate.Regexp(r"^([0-9]{6})?$"), metadata={
+        "description": "a region code; a city includes its counties; empty: the whole country"})
     page = fields.Integer(validate=validate.Range(min=1, max=rules.MAX_PAGE))
     per_page = fields.Integer(validate=validate.Range(min=1, max=rules.MAX_PER_PAGE))
 

@@ -146,3 +146,17 @@ def test_openapi_document_and_docs_page(client, regions):
     assert page.status_code == 200 and "text/html" in page.content_type
     html = page.get_data(as_text=True)
     assert "/api/v1/sanctions" in html and "SanctionSchema" in html
+
+
+def test_an_empty_region_means_the_whole_country_in_behaviour_and_document(client, regions):
+    import re
+
+    for path in ("/api/v1/practitioners", "/api/v1/organisations"):
+        assert client.get(f"{path}?region=").status_code == 200
+        assert client.get(f"{path}?region=37").status_code == 400
+    document = client.get("/api/v1/openapi.json").json
+    parameters = document["paths"]["/api/v1/practitioners"]["get"]["parameters"]
+    [region] = [p for p in parameters if p["name"] == "region"]
+    pattern = region["schema"]["pattern"]
+    assert re.fullmatch(pattern, "") and re.fullmatch(pattern, "370602")
+    assert not re.fullmatch(pattern, "37")
