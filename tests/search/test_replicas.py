@@ -69,13 +69,21 @@ def _head() -> int:
         return head_position(connection)
 
 
-def wait_until_applied(*folders, timeout: float = 30.0) -> int:
-    """Until every folder's index has applied the log's head; returns the head."""
+def _unnumbered() -> int:
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(SearchOutbox)
+                                 .where(SearchOutbox.position.is_(None)))
+
+
+def wait_until_applied(*folders, timeout: float = 60.0) -> int:
+    """Until every change is numbered (a worker does it) and every folder's index has applied
+    the log's head; returns the head."""
     deadline = time.monotonic() + timeout
     while True:
         head = _head()
         positions = [applied_position(str(folder)) for folder in folders]
-        if all(position is not None and position >= head for position in positions):
+        if all(position is not None and position >= head for position in positions) \
+                and not _unnumbered():
             return head
         assert time.monotonic() < deadline, (head, positions)
         time.sleep(0.1)
