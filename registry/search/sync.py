@@ -261,15 +261,17 @@ def prune(engine: sa.Engine, retention_seconds: float = RETENTION_SECONDS) -> in
     with engine.begin() as connection:
         _lock(connection, PRUNE_LOCK)
         connection.execute(sa.delete(SearchReplica).where(SearchReplica.updated_at < cutoff))
-        limits = [head_position(connection) - 1,
-                  connection.scalar(sa.select(sa.func.min(SearchReplica.position)))]
+        limits = [connection.scalar(sa.select(sa.func.min(SearchReplica.position)))]
+        if connection.dialect.name != "postgresql":  # (a sequence does not go back)
+            limits.append(head_position(connection) - 1)
         young = connection.scalar(sa.select(sa.func.min(SearchOutbox.position))
                                   .where(SearchOutbox.created_at >= cutoff))
         if young is not None:
             limits.append(young - 1)
-        last = min(limit for limit in limits if limit is not None)
-        return connection.execute(sa.delete(SearchOutbox).where(
-            SearchOutbox.position <= last)).rowcount
+        last = min((limit for limit in limits if limit is not None), default=None)
+        # No replica, every row older than the retention (PostgreSQL): all numbered rows go.
+        pruned = SearchOutbox.position.is_not(None) if last is None else SearchOutbox.position <= last
+        return connection.execute(sa.delete(SearchOutbox).where(pruned)).rowcount
 
 
 def apply_log(index_dir: str, engine: sa.Engine, wait: float = 0.0,

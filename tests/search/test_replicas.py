@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from registry.extensions import db
 from registry.search.models import SearchOutbox, SearchReplica
 from registry.search.storage import current_generation
-from registry.search.sync import applied_position, apply_log, head_position, prune, verify
+from registry.search.sync import (
+    applied_position,
+    apply_log,
+    head_position,
+    prune,
+    sequence,
+    verify,
+)
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,6 +290,7 @@ def test_pruning_keeps_what_a_known_replica_needs_and_a_forgotten_one_rebuilds(a
         db.session.commit()
     db.session.execute(sa.update(SearchOutbox).values(created_at=utcnow() - timedelta(days=30)))
     db.session.commit()
+    sequence(db.engine)  # as a worker does (PostgreSQL; SQLite numbered them at commit)
     assert prune(db.engine, retention_seconds=24 * 3600) == 1  # only what the replica applied
     remaining = sorted(db.session.scalars(sa.select(SearchOutbox.position)))
     assert len(remaining) == 3 and remaining[0] > applied
@@ -296,6 +304,7 @@ def test_pruning_keeps_what_a_known_replica_needs_and_a_forgotten_one_rebuilds(a
     db.session.execute(sa.update(SearchReplica).values(updated_at=utcnow() - timedelta(days=30)))
     factories.make_organisation(name="烟台市丙二心理咨询有限公司")
     db.session.commit()
+    sequence(db.engine)
     assert prune(db.engine, retention_seconds=24 * 3600) >= 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchReplica)) == 0
     db.session.close()
