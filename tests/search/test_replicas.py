@@ -364,3 +364,21 @@ def test_a_web_request_in_production_never_writes_the_index(app, tmp_path, monke
         db.session.remove()
         db.engine.dispose()
     assert files() == before
+
+
+def test_a_rebuild_that_waited_for_the_lock_looks_again(app):
+    """``only_if_unready``: whoever held the lock meanwhile may have rebuilt the index; the
+    waiting rebuild then leaves it alone instead of rebuilding once more."""
+    from registry.search.storage import root_of, write_lock
+    from registry.search.sync import rebuild
+
+    folder = app.config["SEARCH_INDEX_DIR"]
+    factories.make_organisation(name="烟台市排队心理咨询有限公司")
+    db.session.commit()  # the harness built the index
+    generation = current_generation(Path(folder))
+    assert rebuild(folder, db.engine, only_if_unready=True).skipped
+    assert current_generation(Path(folder)) == generation
+    with write_lock(root_of(folder)):
+        assert rebuild(folder, db.engine, wait=0.1, only_if_unready=True).busy
+    report = rebuild(folder, db.engine)  # asked for explicitly: always rebuilds
+    assert not report.skipped and current_generation(Path(folder)) != generation
