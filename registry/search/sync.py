@@ -229,8 +229,9 @@ def _behind(engine: sa.Engine, replica: Optional[str], position: int) -> bool:
     (and the oldest row shows it) or sees this replica and keeps its rows."""
     with engine.begin() as connection:
         _lock(connection, PRUNE_LOCK)
-        if replica:
-            _record(connection, replica, position)
+        if replica and connection.scalar(sa.select(SearchReplica.position)
+                                         .where(SearchReplica.name == replica)) is None:
+            _record(connection, replica, position)  # (a known one is at most here already)
         oldest = connection.scalar(sa.select(sa.func.min(SearchOutbox.position)))
     return oldest is not None and oldest > position + 1
 
@@ -276,7 +277,7 @@ def prune(engine: sa.Engine, retention_seconds: float = RETENTION_SECONDS) -> in
 
 def apply_log(index_dir: str, engine: sa.Engine, wait: float = 0.0,
               replica: Optional[str] = None, today: Optional[date] = None,
-              stop: Optional[Callable[[], bool]] = None) -> SyncReport:
+              stop: Optional[Callable[[], bool]] = None, heartbeat: bool = True) -> SyncReport:
     """Apply the log rows after the index's position, in position order, recording the
     position after each batch. Returns at once (``busy``) when another process holds the
     index's write lock for longer than ``wait`` seconds.
@@ -284,8 +285,9 @@ def apply_log(index_dir: str, engine: sa.Engine, wait: float = 0.0,
     Rebuilds instead when the index is missing, unreadable, of another schema or records no
     position, and — with ``replica`` (a name in ``search_replicas``; the worker and ``flask
     search sync`` give one) — when the log has forgotten the replica (behind the retention);
-    the replica's position is reported afterwards. ``stop()`` true abandons a rebuild (the
-    worker's SIGTERM)."""
+    the replica's position is reported afterwards (when something changed, or with
+    ``heartbeat``: the worker says so now and then, so that an idle database is not written to
+    at every poll). ``stop()`` true abandons a rebuild (the worker's SIGTERM)."""
     root = root_of(index_dir)
     today = today or date.today()
     with write_lock(root, wait) as acquired:
@@ -325,7 +327,7 @@ def apply_log(index_dir: str, engine: sa.Engine, wait: float = 0.0,
                     position = rows[-1].position
                     write_position(generation, position)
                     report.applied += len(rows)
-        if replica:
+        if replica and (heartbeat or report.applied or report.rebuilt):
             report_position(engine, replica, position)
         report.position = position
         return report

@@ -25,6 +25,7 @@ from registry.search.sync import NOTIFY_CHANNEL, RETENTION_SECONDS, Stopped, app
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
+HEARTBEAT_SECONDS = 60.0  # how often an idle worker still reports its position
 
 
 def default_replica_name(index_dir: str) -> str:
@@ -63,6 +64,7 @@ class Worker:
         self.listens = engine.dialect.name == "postgresql"
         self._listener = None
         self._last_prune = -float("inf")
+        self._last_report = -float("inf")
 
     # --- PostgreSQL notifications -----------------------------------------------------------
 
@@ -105,8 +107,11 @@ class Worker:
 
     def run_once(self):
         """One pass: apply what is waiting (rebuilding when needed), prune when it is time."""
+        heartbeat = time.monotonic() - self._last_report >= HEARTBEAT_SECONDS
         report = apply_log(self.index_dir, self.engine, wait=self.lock_wait,
-                           replica=self.replica, stop=self.stop.is_set)
+                           replica=self.replica, stop=self.stop.is_set, heartbeat=heartbeat)
+        if heartbeat or report.applied or report.rebuilt:
+            self._last_report = time.monotonic()
         if report.rebuilt:
             log.info("search worker: the index was %s; rebuilt at log position %s",
                      report.rebuilt, report.position)
