@@ -42,7 +42,11 @@ demo: db
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask search sync
 
+# The development server and, beside it, the search worker that keeps the index current (web
+# processes never write it); Ctrl-C stops both.
 run: demo
+	@$(BIN)/flask search worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # One pytest worker per CPU (pytest-xdist; each has its own PostgreSQL database when

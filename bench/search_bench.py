@@ -92,7 +92,8 @@ def make_app(folder: Path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'registry.sqlite3'}",
         "SECRET_KEY": "bench", "PII_KEY": PII_KEY,
         "SEARCH_INDEX_DIR": str(folder / "search_index"),
-        "SEARCH_SYNC_INTERVAL": 3600.0, "SEARCH_LOCK_WAIT": 5.0,
+        # Changes applied right after each commit, in this process (as the worker would).
+        "SEARCH_APPLY_AFTER_COMMIT": True, "SEARCH_LOCK_WAIT": 5.0,
     })
 
 

@@ -113,17 +113,26 @@ class Config:
     DEMONSTRATION_TARGET = 100  # 示范心理咨询机构 (Yantai plan: 100)
     # Regions whose organisations the demo seeder spreads over (烟台, 临沂, 枣庄/滕州, 绵阳).
     DEMO_CITIES = ("370600", "371300", "370400", "510700")
-    # Search: how long a commit waits for another process writing the index before
-    # leaving its change to the next sync; how often a search applies pending changes; up to
-    # how many organisations a missing index is rebuilt inside the request (else in the
-    # background, while the site says search is limited).
+    # Search. The index is written only by ``flask search worker`` (one per index folder),
+    # which follows the change log: on PostgreSQL woken by NOTIFY at each commit and reading
+    # anyway every SEARCH_WORKER_IDLE_SECONDS, on SQLite reading every
+    # SEARCH_WORKER_POLL_SECONDS. Log rows are kept SEARCH_LOG_RETENTION_SECONDS (and until
+    # every replica has applied them); a replica silent for longer rebuilds. The replica's
+    # name in search_replicas: SEARCH_REPLICA_NAME, default host name and index folder.
+    SEARCH_WORKER_POLL_SECONDS = 0.5
+    SEARCH_WORKER_IDLE_SECONDS = 10.0
+    SEARCH_LOG_RETENTION_SECONDS = 7 * 24 * 3600
+    SEARCH_REPLICA_NAME = os.environ.get("SEARCH_REPLICA_NAME") or None
+    # How long an index writer (the worker, flask search sync) waits for another one.
     SEARCH_LOCK_WAIT = 0.5
-    SEARCH_INLINE_SYNC_LIMIT = 200  # larger transactions (imports) are applied by the next sync
-    SEARCH_SYNC_INTERVAL = 2.0
-    SEARCH_INLINE_REBUILD_LIMIT = 10_000
     # Bytes of posting sets, columns and term masks the search engine keeps per process
     # (environment variable of the same name).
     SEARCH_CACHE_BYTES = 256 * 1024 * 1024
+    # Test-harness setting, not for installations: apply the log to the index right after
+    # each commit, inside the committing process (what the worker would do a moment later),
+    # so that a test can search what it has just written. None means "when TESTING";
+    # production forces it off: there, requests never write the index.
+    SEARCH_APPLY_AFTER_COMMIT = None
 
     @classmethod
     def from_environment(cls, overrides: dict) -> dict:
@@ -202,6 +211,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     FORCE_HTTPS = True
+    SEARCH_APPLY_AFTER_COMMIT = False  # web workers never write the index
 
     @classmethod
     def secret_key(cls) -> str:

@@ -2,8 +2,9 @@
 
 The answer is JSON, anonymous and free of secrets: whether the database answers a
 ``SELECT 1`` within ``HEALTH_TIMEOUT`` seconds, which search-index generation this process
-searches and how old it is, how many changes wait in the search outbox (rows not yet
-applied to the index) and for how long, and the application's version.
+searches and how old it is, this host's replica lag (the change log's head position minus
+the position this host's index has applied, and how many changes wait, for how long), and
+the application's version.
 
 * **200** ``"ok"``: the database answers and the index is searchable.
 * **200** ``"degraded"``: the database answers but search runs in its limited mode (no
@@ -42,9 +43,9 @@ log = logging.getLogger(__name__)
 # Seconds the database gets to connect and to answer (libpq's connect_timeout takes whole
 # seconds, at least 2).
 HEALTH_TIMEOUT = 2
-# The index counts as behind (``degraded``) when the oldest change waiting in the outbox is
-# older than this many seconds (normally changes are applied within a second of the commit,
-# and a search applies them every SEARCH_SYNC_INTERVAL seconds).
+# The index counts as behind (``degraded``) when the oldest change this host's index has not
+# applied is older than this many seconds (the search worker normally applies a change
+# within a second of its commit).
 SEARCH_LAG_DEGRADED = 300
 
 
@@ -97,9 +98,11 @@ def _utc(moment: Optional[datetime]) -> Optional[datetime]:
     return moment
 
 
-def check_database(app: Flask) -> dict:
-    """``SELECT 1`` and the outbox's backlog, or ``{"reachable": False}`` (the reason goes to
-    the log, by exception type and without the URL; never to the answer)."""
+def check_database(app: Flask, applied: Optional[int] = None) -> dict:
+    """``SELECT 1`` and this host's replica lag against the change log — the head position,
+    and the rows after ``applied`` (the position of this host's index; None: every row) —
+    or ``{"reachable": False}`` (the reason goes to the log, by exception type and without
+    the URL; never to the answer)."""
     from registry.search.models import SearchOutbox
 
     started = time.perf_counter()
@@ -107,24 +110,29 @@ def check_database(app: Flask) -> dict:
         with _probe_engine(app).connect() as connection:
             connection.execute(sa.text("SELECT 1"))
             latency = time.perf_counter() - started
+            waiting = SearchOutbox.position.is_(None)
+            if applied is not None:
+                waiting = sa.or_(waiting, SearchOutbox.position > applied)
             try:
+                head = connection.scalar(sa.select(sa.func.max(SearchOutbox.position)))
                 pending, oldest = connection.execute(
                     sa.select(sa.func.count(), sa.func.min(SearchOutbox.created_at))
-                    .where(SearchOutbox.processed_at.is_(None))).one()
+                    .where(waiting)).one()
             except sa.exc.DBAPIError as error:  # no schema yet (flask db upgrade not run)
-                log.warning("health check: the search outbox cannot be read (%s)",
+                log.warning("health check: the search log cannot be read (%s)",
                             type(error.orig).__name__)
-                pending = oldest = None
+                head = pending = oldest = None
             connection.rollback()
     except Exception as error:  # any driver's failure: refused, timed out, no such file, …
         log.warning("health check: the database did not answer (%s)", type(error).__name__)
         return {"reachable": False}
     answer = {"reachable": True, "latency_ms": round(latency * 1000, 1),
-              "pending_changes": None, "lag_seconds": None}
+              "pending_changes": None, "lag_seconds": None, "log_position": None}
     if pending is not None:
         oldest = _utc(oldest)
         lag = (datetime.now(timezone.utc) - oldest).total_seconds() if oldest else 0.0
-        answer.update(pending_changes=int(pending), lag_seconds=round(max(lag, 0.0), 1))
+        answer.update(pending_changes=int(pending), lag_seconds=round(max(lag, 0.0), 1),
+                      log_position=int(head or 0))
     return answer
 
 
@@ -145,7 +153,13 @@ def check_search(index_dir: str) -> dict:
     """The generation searches use (``full``), or ``limited`` when there is no readable
     index. Read-only: opens both indexes' tables of contents (as every search's freshness
     check does) but never syncs, rebuilds, or creates the folder."""
-    from registry.search.storage import KINDS, IndexUnavailable, current_generation, open_indexes
+    from registry.search.storage import (
+        KINDS,
+        IndexUnavailable,
+        current_generation,
+        open_indexes,
+        read_position,
+    )
 
     try:
         generation = current_generation(Path(index_dir))
@@ -153,9 +167,9 @@ def check_search(index_dir: str) -> dict:
         generation = None
     if generation is None:
         return {"mode": "limited", "generation": None, "built_at": None, "age_seconds": None,
-                "documents": None}
+                "documents": None, "applied_position": None}
     answer = {"mode": "full", "generation": generation.name, "built_at": None,
-              "age_seconds": None, "documents": {}}
+              "age_seconds": None, "documents": {}, "applied_position": read_position(generation)}
     built = _generation_built_at(generation)
     if built is not None:
         answer["built_at"] = built.isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -178,12 +192,17 @@ def healthz():
     # Whoever asks is nobody: a session cookie sent along is never looked up (the database
     # may be what is down, and the answer is the same for everyone).
     g._login_user = login_manager.anonymous_user()
-    database = check_database(app)
     search = check_search(app.config["SEARCH_INDEX_DIR"])
-    # How far the index is behind the database: the outbox rows not yet applied (unknown
-    # without the database).
+    database = check_database(app, search["applied_position"])
+    # How far this host's index (replica) is behind the database: the log's head position
+    # minus the index's, and the rows not applied yet (unknown without the database).
+    search["log_position"] = database.pop("log_position", None)
     search["pending_changes"] = database.pop("pending_changes", None)
     search["lag_seconds"] = database.pop("lag_seconds", None)
+    search["replica_lag"] = None
+    if search["log_position"] is not None:
+        search["replica_lag"] = max(0, search["log_position"] - (search["applied_position"]
+                                                                   or 0))
     reasons = []
     if not database["reachable"]:
         status, code = "unavailable", 503
@@ -193,7 +212,7 @@ def healthz():
         if search["mode"] != "full":
             reasons.append("search_limited")
         if search["pending_changes"] is None:
-            reasons.append("search_outbox_unreadable")
+            reasons.append("search_outbox_unreadable")  # the change log's table
         elif search["lag_seconds"] > SEARCH_LAG_DEGRADED:
             reasons.append("search_behind")
         if reasons:

@@ -20,11 +20,12 @@ The language comes from ``?lang=`` or the ``lang`` cookie (``registry.select_loc
 Pages drawn from the records alone (``@versioned_page``: an organisation's or practitioner's
 page, a region, the notice) are also kept by each worker, rendered, for an anonymous visitor:
 the key is the absolute URL, the language and the register's version (``register_version``:
-the newest search change-log row and audit event, which every change of a public record
-writes in its own transaction, and the local date), and the kept page's ETag is reused, so a
-repeat view or a revalidation (304) costs one query and no rendering. A kept page is reused for at most ``PAGE_CACHE_SECONDS``, which bounds
-what the version cannot see (two writes committing in the opposite order of their
-positions, a reference table loaded by a command); ``PAGE_CACHE_BYTES`` bounds the memory.
+the newest search change-log row, its newest position and the newest audit event, which
+every change of a public record moves, and the local date), and the kept page's ETag is reused, so a
+repeat view or a revalidation (304) costs one query and no rendering. A kept page is reused
+for at most ``PAGE_CACHE_SECONDS``, which bounds what the version cannot see (a reference
+table loaded by a command, a write that bypasses the ORM); ``PAGE_CACHE_BYTES`` bounds the
+memory.
 """
 from __future__ import annotations
 
@@ -120,10 +121,14 @@ def register_version() -> tuple:
     from registry.search.models import SearchOutbox
 
     if "register_version" not in g:
+        # The log's newest id moves when a change commits; its newest position when the
+        # change is numbered in commit order (a change committed after a later id was
+        # already visible moves only the position).
         row = db.session.execute(sa.select(
             sa.select(sa.func.max(SearchOutbox.id)).scalar_subquery(),
+            sa.select(sa.func.max(SearchOutbox.position)).scalar_subquery(),
             sa.select(sa.func.max(AuditEvent.id)).scalar_subquery())).one()
-        g.register_version = (row[0] or 0, row[1] or 0, local_today().isoformat())
+        g.register_version = (*(value or 0 for value in row), local_today().isoformat())
     return g.register_version
 
 

@@ -65,6 +65,7 @@ from registry.sanctions.models import (
     SanctionAppeal,
     SanctionRecommendation,
 )
+from registry.search.hooks import note_written
 from registry.search.models import OutboxOperation, SearchOutbox
 
 DEFAULT_ORGS = 500
@@ -270,11 +271,13 @@ class _Seeder:
         with self.progress("Organisations ", len(plans)) as bar:
             for chunk in _chunks(plans):
                 self.writer.insert(Organisation, [maker.row(plan) for plan in chunk])
-                self.writer.insert(SearchOutbox, [
+                changes = [
                     {"id": self.writer.take_id("search_outbox"), "entity_type": OUTBOX_ENTITY_TYPE,
                      "entity_id": plan.id, "operation": OutboxOperation.UPSERT,
-                     "created_at": queued_at, "processed_at": None}
-                    for plan in chunk if plan.status in PUBLIC_STATUSES])
+                     "created_at": queued_at}
+                    for plan in chunk if plan.status in PUBLIC_STATUSES]
+                self.writer.insert(SearchOutbox, changes)
+                note_written(self.writer.session, len(changes))
                 bar.update(len(chunk))
         org_accounts = accounts.organisation_account_rows(plans, self.password_hash,
                                                           self.writer.take_id)

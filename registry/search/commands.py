@@ -1,7 +1,9 @@
-"""``flask search sync | rebuild | verify``."""
+"""``flask search worker | sync | rebuild | verify``."""
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
 
 import click
@@ -10,28 +12,54 @@ from flask.cli import AppGroup
 
 from registry.extensions import db
 from registry.search.storage import IndexUnavailable
-from registry.search.sync import RebuildFailed, rebuild, sync, verify
+from registry.search.sync import RebuildFailed, apply_log, rebuild, verify
+from registry.search.worker import Worker, default_replica_name
 
-search_cli = AppGroup("search", help="Search index: apply changes, rebuild, verify.")
+search_cli = AppGroup("search", help="Search index: follow the change log, rebuild, verify.")
+
+
+def _replica_name() -> str:
+    config = current_app.config
+    return config.get("SEARCH_REPLICA_NAME") or default_replica_name(config["SEARCH_INDEX_DIR"])
+
+
+@search_cli.command("worker")
+@click.option("--name", default=None,
+              help="This replica's name in search_replicas (default: host and index folder).")
+def worker_command(name) -> None:
+    """Keep this host's index current from the change log until SIGTERM (the service)."""
+    config = current_app.config
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("registry.search").setLevel(logging.INFO)
+    worker = Worker(config["SEARCH_INDEX_DIR"], db.engine, name or _replica_name(),
+                    poll_seconds=config.get("SEARCH_WORKER_POLL_SECONDS", 0.5),
+                    idle_seconds=config.get("SEARCH_WORKER_IDLE_SECONDS", 10.0),
+                    retention_seconds=config.get("SEARCH_LOG_RETENTION_SECONDS",
+                                                 7 * 24 * 3600))
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop.set())
+    worker.run()
+    db.engine.dispose()
 
 
 @search_cli.command("sync")
 @click.option("--wait", default=30.0, show_default=True,
               help="Seconds to wait for another process that is writing the index.")
 def sync_command(wait: float) -> None:
-    """Apply pending changes (the outbox) to the index."""
+    """Apply the change log to the index once (builds it when missing)."""
     try:
-        report = sync(current_app.config["SEARCH_INDEX_DIR"], db.engine, wait=wait,
-                      inline_rebuild_limit=10**9)
-    except OSError as error:  # a full or read-only disk: nothing is lost, the outbox keeps it
+        report = apply_log(current_app.config["SEARCH_INDEX_DIR"], db.engine, wait=wait,
+                           replica=_replica_name())
+    except OSError as error:  # a full or read-only disk: nothing is lost, the log keeps it
         raise click.ClickException(
             f"the index folder cannot be written ({error.strerror or error}); the pending "
-            "changes stay in the outbox and are applied by the next sync") from None
+            "changes stay in the log and are applied by the next sync") from None
     if report.busy:
         raise click.ClickException("another process is writing the index; try again later")
     if report.rebuilt:
-        click.echo("the index was missing or unreadable: rebuilt from the database")
-    click.echo(f"applied {report.applied} pending changes")
+        click.echo(f"the index was {report.rebuilt}: rebuilt from the database")
+    click.echo(f"applied {report.applied} pending changes (log position {report.position})")
 
 
 @search_cli.command("rebuild")
@@ -83,7 +111,7 @@ def verify_command() -> None:
             if ids:
                 shown = ", ".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
                 click.echo(f"{kind} {label}: {len(ids)} ({shown})")
-    click.echo(f"pending changes in the outbox: {report.pending}")
+    click.echo(f"changes in the log not applied yet: {report.pending}")
     if not report.consistent:
         raise SystemExit(1)
     click.echo("index and database agree")

@@ -3,14 +3,13 @@
 Both take a parsed query (``registry.search.query``) and return a ``SearchResult`` with the
 page of hits (public fields, highlighted name and snippet), the total, facet counts under the
 current query, and — when nothing is found — a did-you-mean suggestion and the nearest wider
-region that has results. While the index is missing (being rebuilt), organisations are
-searched by name in the database instead and the result says so (``limited``).
+region that has results. While the index is missing (the worker is building it), organisations
+are searched by name in the database instead and the result says so (``limited``).
 """
 from __future__ import annotations
 
 import logging
-import threading
-import time
+import os
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -40,11 +39,8 @@ from registry.search.matching import (
 )
 from registry.search.query import GRADES_BEST_FIRST, STATUSES, OrganisationQuery, PractitionerQuery
 from registry.search.storage import ORGANISATIONS, PRACTITIONERS, IndexUnavailable
-from registry.search.sync import rebuild, sync
 
 log = logging.getLogger(__name__)
-_last_sync: dict[str, float] = {}
-_background: dict[str, threading.Thread] = {}
 
 
 @dataclass(frozen=True)
@@ -94,66 +90,26 @@ class SearchResult:
         return max(1, -(-self.total // self.per_page))
 
 
-# --- keeping the index up to date from the request path -------------------------------------
+# --- the index, read-only ----------------------------------------------------------------
+# Requests never write the index: this host's ``flask search worker`` keeps it current from
+# the change log (in the test suite, the commit hook does). A request opens the newest
+# generation read-only; while there is none, organisations are searched in the database.
 
 def _index_dir() -> str:
     return current_app.config["SEARCH_INDEX_DIR"]
 
 
-def _rebuild_in_background(app) -> None:
-    with app.app_context():
-        try:
-            rebuild(app.config["SEARCH_INDEX_DIR"], db.engine)
-        except Exception:
-            log.exception("background search index rebuild failed")
-
-
-def _start_background_rebuild() -> None:
-    key = _index_dir()
-    running = _background.get(key)
-    if running is not None and running.is_alive():
-        return
-    thread = threading.Thread(target=_rebuild_in_background,
-                              args=(current_app._get_current_object(),), daemon=True)
-    _background[key] = thread
-    thread.start()
-
-
-def keep_index_current() -> None:
-    """Apply pending outbox rows (at most every ``SEARCH_SYNC_INTERVAL`` seconds per process,
-    never waiting for another writer); start a background rebuild when the index is missing."""
-    key = _index_dir()
-    interval = current_app.config.get("SEARCH_SYNC_INTERVAL", 2.0)
-    now = time.monotonic()
-    if now - _last_sync.get(key, -interval) < interval:
-        return
-    _last_sync[key] = now
-    try:
-        report = sync(key, db.engine, wait=0.0,
-                      inline_rebuild_limit=current_app.config.get("SEARCH_INLINE_REBUILD_LIMIT",
-                                                                  10_000))
-    except Exception:
-        log.exception("search index sync before a search failed")
-        return
-    if report.busy and not engine_ready(ORGANISATIONS):
-        _start_background_rebuild()
-
-
 def engine_ready(kind: str) -> bool:
     """Whether index ``kind`` can be searched now."""
-    try:
-        engine.snapshot(kind, _index_dir())
-    except IndexUnavailable:
-        return False
-    return True
+    return _open(kind) is not None
 
 
 def _open(kind: str):
-    keep_index_current()
+    if not os.path.isdir(_index_dir()):  # no index yet; and a request creates nothing
+        return None
     try:
         return engine.snapshot(kind, _index_dir())
     except IndexUnavailable:
-        _start_background_rebuild()
         return None
 
 

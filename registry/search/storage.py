@@ -31,6 +31,8 @@ PRACTITIONERS = "practitioners"
 KINDS = (ORGANISATIONS, PRACTITIONERS)
 CURRENT = "current"
 LOCK_FILE = "write.lock"
+# In each generation folder: the last change-log position whose change the generation holds.
+POSITION_FILE = "applied-position"
 
 
 class IndexUnavailable(RuntimeError):
@@ -135,6 +137,30 @@ def open_indexes(generation: Path) -> dict[str, index.Index]:
             raise IndexUnavailable(f"the {kind} index has an outdated schema "
                                    f"(fields {', '.join(differences)})")
     return indexes
+
+
+def read_position(generation: Path) -> Optional[int]:
+    """The last log position ``generation`` has applied; None when it records none (an index
+    written by an older version, or damaged: it is rebuilt)."""
+    try:
+        text = (generation / POSITION_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def write_position(generation: Path, position: int) -> None:
+    """Record that ``generation`` holds every change up to ``position``. Written after the
+    index commit that applied them, atomically (a new file renamed over the old one), so the
+    recorded position is never ahead of the index: a crash in between leaves the previous
+    position, and those changes are applied again (harmless: documents are rebuilt from the
+    database each time)."""
+    temporary = generation / f".{POSITION_FILE}-{uuid.uuid4().hex[:8]}"
+    with open(temporary, "w", encoding="ascii") as handle:
+        handle.write(f"{int(position)}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, generation / POSITION_FILE)
 
 
 def new_generation(root: Path) -> Path:

@@ -25,14 +25,28 @@ def test_every_daily_command_has_a_service_and_a_timer(app):
         command = re.search(r"^ExecStart=/srv/registry/app/\.venv/bin/(.+)$", text, re.M)[1]
         commands[service.stem] = command
         if command.startswith("flask "):
-            assert (UNITS / f"{service.stem}.timer").exists(), service.name
+            # Every flask command is a job started by its timer, except the long-running
+            # search worker.
+            if command != "flask search worker":
+                assert (UNITS / f"{service.stem}.timer").exists(), service.name
             # The command exists: its --help works.
             result = runner.invoke(args=command.split()[1:] + ["--help"])
             assert result.exit_code == 0, (command, result.output)
     assert commands["registry-web"] == "gunicorn -c deploy/gunicorn.conf.py wsgi:app"
-    assert {value for key, value in commands.items() if key != "registry-web"} == {
+    assert commands["registry-search-worker"] == "flask search worker"
+    assert not (UNITS / "registry-search-worker.timer").exists()
+    assert {value for key, value in commands.items()
+            if key not in ("registry-web", "registry-search-worker")} == {
         "flask sanctions expire", "flask qualifications expire", "flask users prune-sessions",
-        "flask search sync", "flask backup create --output /var/lib/registry/backups"}
+        "flask backup create --output /var/lib/registry/backups"}
+
+
+def test_the_search_worker_runs_for_good_and_stops_on_sigterm():
+    text = (UNITS / "registry-search-worker.service").read_text(encoding="utf-8")
+    assert re.search(r"^Type=simple$", text, re.M) and re.search(r"^Restart=always$", text, re.M)
+    assert re.search(r"^KillSignal=SIGTERM$", text, re.M)
+    assert re.search(r"^StateDirectory=registry$", text, re.M)  # where the index lives
+    assert re.search(r"^WantedBy=multi-user.target$", text, re.M)
 
 
 @pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed")

@@ -11,12 +11,8 @@ from registry.search.services import search_organisations, search_practitioners
 
 @pytest.fixture(autouse=True)
 def fresh_search_state(app):
-    """No snapshot or sync timer carried over from another test's index; searches sync now."""
-    from registry.search import services
-
+    """No snapshot carried over from another test's index."""
     engine.forget_snapshots()
-    services._last_sync.clear()
-    app.config["SEARCH_SYNC_INTERVAL"] = 0.0
     yield
     engine.forget_snapshots()
 

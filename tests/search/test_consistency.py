@@ -15,7 +15,7 @@ from registry.orgs.models import Organisation, OrganisationStatus
 from registry.search import enqueue, engine
 from registry.search.models import SearchOutbox
 from registry.search.storage import current_generation, root_of
-from registry.search.sync import verify
+from registry.search.sync import applied_position, pending_count, verify
 from tests import factories
 from tests.search.conftest import find_organisations, find_practitioners, names
 
@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pending() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox)
-                             .where(SearchOutbox.processed_at.is_(None)))
+    """Log rows the test's index has not applied."""
+    from flask import current_app
+
+    return pending_count(db.session, applied_position(current_app.config["SEARCH_INDEX_DIR"]))
 
 
 def test_change_is_searchable_after_commit(app):
@@ -42,8 +44,7 @@ def test_rolled_back_change_never_reaches_the_index(app):
     factories.make_organisation(name="烟台市保留心理咨询有限公司")
     db.session.commit()
     factories.make_organisation(name="烟台市撤回心理咨询有限公司")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox)
-                             .where(SearchOutbox.processed_at.is_(None))) == 1  # same transaction
+    assert _pending() == 1  # in the same transaction
     db.session.rollback()
     assert find_organisations(q="撤回").total == 0
     assert _pending() == 0
@@ -88,10 +89,10 @@ def test_a_crash_between_commit_and_indexing_loses_nothing(app, runner):
     process = _run_writer("烟台市断电心理咨询有限公司", "crash", app.config["SEARCH_INDEX_DIR"])
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 17, stderr
-    assert _pending() == 1  # committed, not indexed: the outbox kept it
+    assert _pending() == 1  # committed, not indexed: the log kept it
     db.session.close()
     result = runner.invoke(args=["search", "sync"])
-    assert result.exit_code == 0 and "applied 1" in result.output
+    assert result.exit_code == 0 and "applied 1 " in result.output, result.output
     assert names(find_organisations(q="断电")) == ["烟台市断电心理咨询有限公司"]
 
 
@@ -154,39 +155,45 @@ def test_rebuild_swaps_in_a_new_generation_and_verify_reports_differences(app, r
     assert result.exit_code == 1 and "outdated values: 1" in result.output
 
 
-def test_a_damaged_index_is_rebuilt(app):
+def test_a_damaged_index_is_rebuilt_by_the_next_apply_not_by_a_search(app, runner):
     factories.make_organisation(name="烟台市损坏心理咨询有限公司")
     db.session.commit()
     generation = current_generation(root_of(app.config["SEARCH_INDEX_DIR"]))
     for path in generation.iterdir():
         path.write_bytes(b"garbage")
     engine.forget_snapshots()
+    assert find_organisations(q="损坏").limited  # the request did not rebuild it
+    assert current_generation(root_of(app.config["SEARCH_INDEX_DIR"])) == generation
+    result = runner.invoke(args=["search", "sync"])
+    assert result.exit_code == 0 and "the index was unreadable: rebuilt" in result.output
     assert names(find_organisations(q="损坏")) == ["烟台市损坏心理咨询有限公司"]
 
 
-def test_while_the_index_is_missing_search_is_limited_and_says_so(app, client, monkeypatch):
-    from registry.search import services
+def test_while_the_index_is_missing_search_is_limited_and_says_so(app, client):
+    import shutil
 
     factories.make_organisation(name="烟台市等待心理咨询有限公司")
-    app.config["SEARCH_INLINE_REBUILD_LIMIT"] = 0
     db.session.commit()
-    started = []
-    monkeypatch.setattr(services, "_start_background_rebuild", lambda: started.append(True))
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
+    engine.forget_snapshots()
     page = client.get("/search?q=等待")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "检索功能暂时受限" in text
     assert "烟台市<mark>等待</mark>心理咨询有限公司" in text
-    assert started
+    assert not Path(app.config["SEARCH_INDEX_DIR"]).exists()  # nothing built by the request
 
 
-def test_a_bulk_change_is_applied_by_the_next_search(app):
-    app.config["SEARCH_INLINE_SYNC_LIMIT"] = 2
+def test_a_search_never_applies_pending_changes(app, runner):
+    factories.make_organisation(name="烟台市已有心理咨询有限公司")
+    db.session.commit()
+    app.config["SEARCH_APPLY_AFTER_COMMIT"] = False  # as in production: the worker applies
     for number in range(3):
         factories.make_organisation(name=f"烟台市批量{number}号心理咨询有限公司")
     db.session.commit()
-    assert _pending() == 3  # the commit did not index them itself
-    assert find_organisations(q="批量").total == 3
-    assert _pending() == 0
+    assert _pending() == 3
+    assert find_organisations(q="批量").total == 0 and _pending() == 3
+    assert "applied 3 " in runner.invoke(args=["search", "sync"]).output
+    assert find_organisations(q="批量").total == 3 and _pending() == 0
 
 
 def _people(count: int) -> None:
@@ -262,7 +269,7 @@ def test_a_practitioner_is_found_through_each_current_organisation(app):
     assert [hit.data["name"] for hit in find_practitioners(q="暮云 双岗").items] == ["双岗"]
 
 
-def test_an_index_written_with_other_fields_is_rebuilt(app):
+def test_an_index_written_with_other_fields_is_rebuilt(app, runner):
     from whoosh import fields, index
 
     from registry.search.storage import KINDS
@@ -273,5 +280,7 @@ def test_an_index_written_with_other_fields_is_rebuilt(app):
     for kind in KINDS:  # as an older version of the registry wrote it
         index.create_in(str(generation), fields.Schema(id=fields.ID(stored=True)), indexname=kind)
     engine.forget_snapshots()
+    assert find_organisations(q="旧版").limited
+    assert "the index was unreadable: rebuilt" in runner.invoke(args=["search", "sync"]).output
     assert names(find_organisations(q="旧版")) == ["烟台市旧版心理咨询有限公司"]
     assert current_generation(root_of(app.config["SEARCH_INDEX_DIR"])) != generation
