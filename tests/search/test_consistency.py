@@ -164,7 +164,8 @@ def test_a_damaged_index_is_rebuilt(app):
     assert names(find_organisations(q="损坏")) == ["烟台市损坏心理咨询有限公司"]
 
 
-def test_while_the_index_is_missing_search_is_limited_and_says_so(app, client, monkeypatch):
+def test_while_the_index_is_missing_search_is_limited_and_says_so(app, client, no_index,
+                                                                 monkeypatch):
     from registry.search import services
 
     factories.make_organisation(name="烟台市等待心理咨询有限公司")
