@@ -21,6 +21,7 @@ simulates, and waiting for them was a tenth of the suite's time.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 from pathlib import Path
@@ -29,6 +30,8 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from flask import has_app_context
+from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.routing.rules import Rule
 
 from registry import create_app
@@ -189,17 +192,34 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
-def _forget_previous_user() -> None:
-    """Each request starts with an empty ``g``, as in production.
+class RequestClient(FlaskClient):
+    """Flask's test client, each request in an app context of its own, as in production.
 
-    The fixture keeps one app context open for the whole test (so tests can use
-    ``db.session``), and Flask reuses it for every request, ``g`` included. Without this, a
-    second client would act as the first one's user (Flask-Login caches the user in ``g``)
-    and a request could not switch language (Flask-Babel caches the locale there).
+    The ``app`` fixture keeps an app context open for the test's own code (so that a test
+    reads and writes through ``db.session``); Flask would reuse it for every request, ``g``
+    and database session included. Here a request starts from an empty context, so Flask
+    pushes a new app context for it, with a new ``g`` and a new database session that is
+    removed when the request ends. The test's session then forgets what it had loaded, so
+    the test sees what the request committed. The response is read to its end inside the
+    request's context (``buffered``), as a server sends it before the context ends.
     """
-    from flask import g
 
-    g.__dict__.clear()
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():  # not for a redirect followed inside the request's context
+            db.session.expire_all()
+        return response
+
+
+class CommandRunner(FlaskCliRunner):
+    """Flask's CLI runner, each command in an app context of its own (as ``flask …`` has)."""
+
+    def invoke(self, *args, **kwargs):
+        result = contextvars.Context().run(super().invoke, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return result
 
 
 @pytest.fixture
@@ -214,7 +234,8 @@ def app(tmp_path, database_template, index_template):
         url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     app = create_app(_base_config(url, str(index_dir)))
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
-    app.before_request(_forget_previous_user)
+    app.test_client_class = RequestClient
+    app.test_cli_runner_class = CommandRunner
     with app.app_context():
         yield app
         limiter.reset()  # in-memory counters live on the shared Limiter, not on the app
