@@ -185,10 +185,26 @@ def _base_config(database_url: str, index_dir: str) -> dict:
 
 
 def _empty_all_tables() -> None:
-    """Empty every table but the reference data (regions)."""
-    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables
-                       if table.name != "regions")
-    db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    """Empty every table but the reference data (regions), and restart the id sequences a
+    test used, so the next test starts as on a new database.
+
+    ``DELETE`` of a few rows, dependants first, takes milliseconds; ``TRUNCATE`` of every
+    table makes new files for each and took most of a second per test. ``TRUNCATE`` stays
+    as the fallback should the tables ever reference each other in a cycle.
+    """
+    tables = [table.name for table in db.metadata.sorted_tables if table.name != "regions"]
+    used = db.session.execute(sa.text(
+        "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+        " WHERE last_value IS NOT NULL")).scalars().all()
+    try:
+        db.session.execute(sa.text("; ".join(f'DELETE FROM "{name}"'
+                                             for name in reversed(tables))))
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        listed = ", ".join(f'"{name}"' for name in tables)
+        db.session.execute(sa.text(f"TRUNCATE {listed} RESTART IDENTITY CASCADE"))
+    for sequence in used:  # regions have no sequence (their key is the code)
+        db.session.execute(sa.text(f"ALTER SEQUENCE {sequence} RESTART"))
     db.session.commit()
 
 
