@@ -83,12 +83,12 @@ def _prepare(client, route):
     return world, headers
 
 
-def _send(client, route, world, headers, body):
+def _send(client, route, url, headers, body):
     if route.json and not isinstance(body, (bytes, dict)):
-        return client.open(route.url(world), method=route.method, headers=headers, json=body)
+        return client.open(url, method=route.method, headers=headers, json=body)
     if route.json and isinstance(body, dict):
-        return client.open(route.url(world), method=route.method, headers=headers, json=body)
-    return client.open(route.url(world), method=route.method, headers=headers, data=body)
+        return client.open(url, method=route.method, headers=headers, json=body)
+    return client.open(url, method=route.method, headers=headers, data=body)
 
 
 def _names_a_field(response, fields) -> bool:
@@ -120,6 +120,7 @@ def _check(route, response, before, ignored, fields, label):
 @pytest.mark.parametrize("route", ROUTES, ids=[route.id for route in ROUTES])
 def test_hostile_values_never_break_a_state_changing_route(client, regions, route):
     world, headers = _prepare(client, route)
+    url = route.url(world)  # once: a request may delete the record the URL names
     ignored = {"api_tokens"} if route.json else set()
     valid = route.data(world)
     if isinstance(valid, bytes):  # an import's raw body: garbage files instead
@@ -127,8 +128,7 @@ def test_hostile_values_never_break_a_state_changing_route(client, regions, rout
                   "formula_csv": "名称\n=cmd|' /C calc'!A0\n".encode()}
         before = fingerprint(ignored)
         for label, bad in corpus.items():
-            response = client.open(route.url(world), method=route.method, headers=headers,
-                                   data=bad)
+            response = client.open(url, method=route.method, headers=headers, data=bad)
             before = _check(route, response, before, ignored, [], label)
         return
     fields = list(valid) if isinstance(valid, dict) else []
@@ -143,12 +143,12 @@ def test_hostile_values_never_break_a_state_changing_route(client, regions, rout
                         for name, value in valid.items()}
         else:
             body = bad
-        response = _send(client, route, world, headers, body)
+        response = _send(client, route, url, headers, body)
         before = _check(route, response, before, ignored, fields, label)
     if not route.json and fields:
         # Bytes that are not UTF-8 in every field of an urlencoded form.
         raw = "&".join(f"{quote_from_bytes(name.encode())}=%FF%FE%C3%28"
                        for name in fields).encode()
-        response = client.open(route.url(world), method=route.method, headers=headers, data=raw,
+        response = client.open(url, method=route.method, headers=headers, data=raw,
                                content_type="application/x-www-form-urlencoded")
         _check(route, response, before, ignored, fields, "not_utf8")

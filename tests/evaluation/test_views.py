@@ -2,9 +2,6 @@
 refused, publishing, corrections, the organisation's reports, and the admin's pages."""
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,29 +9,13 @@ from registry.evaluation import services
 from registry.evaluation.models import Evaluation, EvaluationState, Rubric
 from registry.extensions import db
 from tests.conftest import PASSWORD
+from tests.html import error_beside, input_value, text_of
 
 
 def login(client, user):
     client.post("/logout")
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def error_beside(text: str, field_id: str) -> str:
-    found = re.search(rf'id="{field_id}-error" role="alert">([^<]*)<', text)
-    assert found, f"no error beside {field_id}"
-    return found.group(1)
-
-
-def input_value(text: str, field_id: str) -> str:
-    found = re.search(rf'<input[^>]* id="{field_id}"[^>]* value="([^"]*)"', text) or \
-        re.search(rf'<input[^>]* value="([^"]*)"[^>]* id="{field_id}"', text)
-    assert found, f"no value in {field_id}"
-    return found.group(1)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 submission, the review queue and review pages, change requests and deregistration."""
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from registry.orgs import services
 from registry.orgs.models import ChangeRequestStatus, OrganisationStatus
 from tests import factories
 from tests.conftest import PASSWORD
+from tests.html import error_beside, input_value, is_checked, textarea_value
 from tests.orgs.conftest import make_draft
 from tests.orgs.matrix_routes import form_values
 
@@ -24,32 +24,6 @@ def login(client, user):
     client.post("/logout")  # the login page sends a signed-in visitor away
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302
-
-
-def error_beside(text: str, field_id: str) -> str:
-    """The error message shown beside the field (its element id is ``<field>-error``)."""
-    found = re.search(rf'id="{field_id}-error" role="alert">([^<]*)<', text)
-    assert found, f"no error beside {field_id}"
-    return html.unescape(found.group(1))
-
-
-def input_value(text: str, field_id: str) -> str:
-    found = re.search(rf'<input[^>]* id="{field_id}"[^>]* value="([^"]*)"', text) or \
-        re.search(rf'<input[^>]* value="([^"]*)"[^>]* id="{field_id}"', text)
-    assert found, f"no value in {field_id}"
-    return html.unescape(found.group(1))
-
-
-def is_checked(text: str, value: str) -> bool:
-    """Whether the checkbox or radio button with ``value`` is ticked."""
-    pattern = rf'<input[^>]*checked[^>]*value="{value}"|<input[^>]*value="{value}"[^>]*checked'
-    return bool(re.search(pattern, text))
-
-
-def textarea_value(text: str, field_id: str) -> str:
-    found = re.search(rf'<textarea[^>]* id="{field_id}"[^>]*>\r?\n?([^<]*)</textarea>', text)
-    assert found, f"no textarea {field_id}"
-    return html.unescape(found.group(1))
 
 
 @pytest.fixture

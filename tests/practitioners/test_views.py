@@ -3,7 +3,6 @@
 works through the verification queue, and the public verifies a certificate (page and API)."""
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, timedelta
 
@@ -19,6 +18,7 @@ from registry.practitioners.models import (
     VerificationState,
 )
 from tests import factories
+from tests.html import error_beside, input_value
 
 
 @pytest.fixture
@@ -47,20 +47,6 @@ def form_data(**values) -> dict:
     }
     data.update(values)
     return data
-
-
-def error_beside(page: str, field_id: str) -> str:
-    """The error text shown beside the field with ``field_id`` ('' when none)."""
-    found = re.search(rf'id="{re.escape(field_id)}-error"[^>]*>(.*?)</p>', page, re.S)
-    return html.unescape(found.group(1)) if found else ""
-
-
-def input_value(page: str, field_id: str) -> str | None:
-    """The value attribute the input with ``field_id`` carries (None when it has none)."""
-    tag = re.search(rf'<input[^>]*\bid="{re.escape(field_id)}"[^>]*>', page)
-    assert tag, f"no input {field_id}"
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return html.unescape(value.group(1)) if value else None
 
 
 # --- adding and editing ----------------------------------------------------------------------
@@ -194,8 +180,9 @@ def test_a_verified_certificate_offers_no_edit_and_refuses_one(client, org):
     response = client.post(f"{base}/qualifications/{verified.id}/remove", follow_redirects=True)
     assert "已核验的证书不能修改或删除" in response.get_data(as_text=True)
     assert db.session.get(Qualification, verified.id) is not None
-    response = client.post(f"{base}/qualifications/{waiting.id}/remove")
-    assert response.status_code == 302 and db.session.get(Qualification, waiting.id) is None
+    waiting_id = waiting.id  # the object is gone once the request removes its row
+    response = client.post(f"{base}/qualifications/{waiting_id}/remove")
+    assert response.status_code == 302 and db.session.get(Qualification, waiting_id) is None
 
 
 def test_ending_an_affiliation_moves_the_person_to_the_past(client, org):

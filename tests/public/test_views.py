@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -27,22 +26,7 @@ from tests.factories import (
     make_sanction,
     valid_id_number,
 )
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the text a reader sees (no tags, no script or style)."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-
-def visible_text(response) -> str:
-    """The page's text with whitespace collapsed, as a reader would take it in."""
-    return visible_text_of(response.get_data(as_text=True))
+from tests.html import visible_text, visible_text_of
 
 
 def region_entries(response) -> list[tuple[str, str]]:
@@ -58,12 +42,6 @@ def organisation_cards(response) -> list[str]:
     html = response.get_data(as_text=True)
     chunks = html.split('<li class="card org-card">')[1:]
     return [visible_text_of(chunk.split("</li>")[0]) for chunk in chunks]
-
-
-def visible_text_of(html: str) -> str:
-    parser = _TextExtractor()
-    parser.feed(html)
-    return re.sub(r"\s+", " ", " ".join(parser.parts))
 
 
 def card_of(response, name: str) -> str:

@@ -12,7 +12,7 @@ from registry.sanctions.models import Sanction, SanctionRecommendation
 from registry.sanctions.services import local_today
 from tests import factories
 from tests.matrix import fingerprint
-from tests.public.test_views import visible_text
+from tests.html import visible_text
 
 
 def _form(**values) -> dict:
