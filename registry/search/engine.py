@@ -37,7 +37,7 @@ from typing import Optional
 import numpy as np
 from flask import current_app, has_app_context
 
-from registry.search.storage import current_generation, open_indexes
+from registry.search.storage import IndexUnavailable, current_generation, open_indexes
 from registry.search.whoosh_compat import (
     TermNotFound,
     deleted_docs,
@@ -353,10 +353,8 @@ def snapshot(kind: str, index_dir: str) -> Snapshot:
     """This process's snapshot of index ``kind``, reopened when the index changed.
 
     Raises ``IndexUnavailable`` when there is no readable index."""
-    from registry.search.storage import IndexUnavailable, root_of
-
     _budget_of_app()
-    root = root_of(index_dir)
+    root = Path(index_dir)  # a read: a missing folder is no index, not one to create
     key = (kind, str(root))
     with _lock:
         current = _snapshots.get(key)

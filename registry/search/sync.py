@@ -117,7 +117,7 @@ class VerifyReport:
 
 def index_ready(index_dir: str) -> bool:
     """Whether a readable index exists."""
-    return _readable_position(root_of(index_dir)) is not None
+    return _readable_position(Path(index_dir)) is not None
 
 
 def _readable_position(root: Path) -> Optional[int]:
