@@ -164,10 +164,12 @@ def database_template(request, tmp_path_factory):
 def index_template(tmp_path_factory):
     """An index folder holding one empty generation, in use: what the first sync of an
     empty database leaves behind, made once per worker and copied into each test."""
-    from registry.search.storage import new_generation, root_of, swap_in
+    from registry.search.storage import new_generation, root_of, swap_in, write_position
 
     root = root_of(str(tmp_path_factory.mktemp("index-template") / "search_index"))
-    swap_in(root, new_generation(root))
+    generation = new_generation(root)
+    write_position(generation, 0)  # an empty log applied: the first change is position 1
+    swap_in(root, generation)
     return root
 
 

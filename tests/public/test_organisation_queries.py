@@ -84,13 +84,14 @@ def test_the_organisation_page_takes_a_fixed_number_of_queries(client, regions):
 def test_a_repeat_view_reads_only_the_register_version(client, regions):
     organisation = factories.make_organisation(region_code="370602")
     db.session.commit()
-    url = f"/organisations/{organisation.id}"
+    organisation_id = organisation.id
+    url = f"/organisations/{organisation_id}"
     first = client.get(url)
     assert len(_statements(client, url)) == 1  # kept by the worker, still current
     etag = first.headers["ETag"]
     assert len(_statements(client, url, 304, **{"If-None-Match": etag})) == 1
 
-    organisation = db.session.get(Organisation, organisation.id)
+    organisation = db.session.get(Organisation, organisation_id)
     factories.make_practitioner(organisation, name="新来的咨询师")
     db.session.commit()  # any change to a public record moves the version
     assert len(_statements(client, url)) > 1  # rendered again from the records
