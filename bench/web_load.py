@@ -105,6 +105,8 @@ def prepare_corpus(organisations: int, env: dict[str, str], database: str, index
     """Seed the corpus database and build its index, unless a complete one exists."""
     if not reseed and seeded_count(database) == organisations and index_dir.is_dir():
         log(f"reusing {database} ({organisations:,} organisations) and its index")
+        flask(env, "db", "upgrade")  # a corpus seeded by an older version
+        flask(env, "search", "sync")  # what the worker would do (rebuilds an index it cannot use)
         return
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
