@@ -171,11 +171,16 @@ def sequence(engine: sa.Engine) -> int:
         # Held until this transaction commits: the next numbering, on any host, starts after
         # this one is visible, and its statement's snapshot (taken after the lock) sees it.
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SEQUENCE_LOCK)))
+        # Positions are drawn over the rows sorted by id (an UPDATE alone would draw them in
+        # the table's physical order), so a batch keeps the order in which rows were written.
         unnumbered = (sa.select(SearchOutbox.id).where(SearchOutbox.position.is_(None))
-                      .order_by(SearchOutbox.id).limit(50_000).scalar_subquery())
+                      .order_by(SearchOutbox.id).limit(50_000).subquery())
+        numbered = (sa.select(unnumbered.c.id,
+                              POSITION_SEQUENCE.next_value().label("position"))
+                    .select_from(unnumbered).subquery())
         result = connection.execute(
-            sa.update(SearchOutbox).where(SearchOutbox.id.in_(unnumbered))
-            .values(position=POSITION_SEQUENCE.next_value()))
+            sa.update(SearchOutbox).where(SearchOutbox.id == numbered.c.id)
+            .values(position=numbered.c.position))
         return result.rowcount
 
 

@@ -274,6 +274,26 @@ def test_a_change_committed_after_a_later_one_reaches_every_replica(app, tmp_pat
         assert_identical_to_the_database(app, folder)
 
 
+def test_a_batch_is_numbered_in_the_order_its_rows_were_written(app):
+    from registry.search.models import OutboxOperation
+
+    app.config["SEARCH_APPLY_AFTER_COMMIT"] = False
+    rows = [{"entity_type": "organisation", "entity_id": number,
+             "operation": OutboxOperation.UPSERT, "position": None} for number in range(1, 6)]
+    db.session.execute(sa.insert(SearchOutbox), rows)
+    db.session.commit()
+    # Rewriting the oldest rows moves them elsewhere in the table (PostgreSQL writes a new
+    # row version): numbering in physical order would put them last.
+    db.session.execute(sa.update(SearchOutbox).where(SearchOutbox.entity_id <= 2)
+                       .values(position=None, entity_type="organisation"))
+    db.session.commit()
+    sequence(db.engine)
+    numbered = db.session.execute(sa.select(SearchOutbox.id, SearchOutbox.position)
+                                  .order_by(SearchOutbox.id)).all()
+    positions = [position for _id, position in numbered]
+    assert None not in positions and positions == sorted(positions)
+
+
 def test_pruning_keeps_what_a_known_replica_needs_and_a_forgotten_one_rebuilds(app, tmp_path):
     from datetime import timedelta
 
